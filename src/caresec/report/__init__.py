@@ -1,0 +1,1 @@
+"""caresec.report."""
