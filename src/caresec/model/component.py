@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from caresec.model.problems import InputProblem
+
 
 @dataclass(frozen=True, slots=True)
 class Component:
@@ -48,6 +50,8 @@ class Sbom:
         subject: name (and version) of what the SBOM describes, when stated.
         components: every component, flattened (nested CycloneDX components included).
         asset_ids: inventory assets that name this SBOM.
+        problems: warnings met while reading it (a value dropped, the document read leniently
+            because the format library rejected it); the collector also returns them.
     """
 
     sbom_id: str
@@ -58,3 +62,4 @@ class Sbom:
     subject: str
     components: tuple[Component, ...]
     asset_ids: tuple[str, ...] = ()
+    problems: tuple[InputProblem, ...] = ()

@@ -48,8 +48,10 @@ class Risk:
         likelihood: overall likelihood (Table G-5).
         impact: impact (Table H-3).
         level: level of risk (Table I-2).
-        finding_ids: the findings (e.g. vulnerabilities) behind it.
+        finding_ids: the findings (e.g. vulnerabilities) behind it, the one that drives the
+            likelihood first.
         rationale: one line combining the two.
+        score: semi-quantitative level of risk 0–100, inside the Table I-3 range of ``level``.
     """
 
     risk_id: str
@@ -61,3 +63,4 @@ class Risk:
     level: Level
     finding_ids: tuple[str, ...]
     rationale: str
+    score: int = 0

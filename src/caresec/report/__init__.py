@@ -1,1 +1,10 @@
-"""caresec.report."""
+"""caresec.report: renderers of an :class:`~caresec.model.AuditResult`.
+
+Pure: each returns text (or a rich renderable) and never writes files; the CLI writes them.
+"""
+
+from caresec.report.html import render_html
+from caresec.report.json_report import render_json, report_schema
+from caresec.report.summary import summary_table
+
+__all__ = ["render_html", "render_json", "report_schema", "summary_table"]

@@ -1,0 +1,261 @@
+"""The HTML report: one self-contained page (inline CSS and SVG, no script, no external
+resource), rendered with Jinja2 templates shipped in ``caresec/report/templates`` with
+autoescaping on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
+
+from caresec import __version__
+from caresec.catalogs.nist800_30 import load_nist_800_30
+from caresec.errors import ReportError
+from caresec.model.asset import Asset
+from caresec.model.component import Component
+from caresec.model.finding import Finding, Severity, VulnerabilityMatch
+from caresec.model.org import AuditResult
+from caresec.model.risk import Level, Risk
+from caresec.report.counts import LEVEL_ORDER, SEVERITY_ORDER, count
+from caresec.risk.impact import assess_impact
+
+#: Fill and text colour of each level (heat map cells, badges); text colours keep contrast.
+LEVEL_COLOURS: dict[Level, tuple[str, str]] = {
+    Level.VERY_LOW: ("#2e7d32", "#ffffff"),
+    Level.LOW: ("#9ccc65", "#1b1b1b"),
+    Level.MODERATE: ("#ffd54f", "#1b1b1b"),
+    Level.HIGH: ("#f57c00", "#1b1b1b"),
+    Level.VERY_HIGH: ("#b71c1c", "#ffffff"),
+}
+
+SEVERITY_COLOURS: dict[Severity, str] = {
+    Severity.CRITICAL: "#8e0000",
+    Severity.HIGH: "#d84315",
+    Severity.MEDIUM: "#f9a825",
+    Severity.LOW: "#1565c0",
+    Severity.NONE: "#757575",
+    Severity.UNKNOWN: "#9e9e9e",
+}
+
+TOP_RISKS_IN_WORDS = 3
+
+# Heat map geometry (SVG user units).
+_HM_LEFT, _HM_TOP, _HM_CELL_W, _HM_CELL_H = 150, 16, 96, 60
+# Severity chart geometry.
+_BAR_LEFT, _BAR_MAX, _BAR_ROW = 110, 430, 30
+
+
+def slug(text: str) -> str:
+    """A CSS-class/HTML-id safe form of ``text`` (``very high`` → ``very-high``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("caresec.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["slug"] = slug
+    return env
+
+
+@dataclass(frozen=True, slots=True)
+class HeatCell:
+    """One heat-map cell: likelihood row × impact column, its Table I-2 level and risk count."""
+
+    likelihood: Level
+    impact: Level
+    level: Level
+    count: int
+    x: int
+    y: int
+    fill: str
+    ink: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of the severity chart."""
+
+    severity: Severity
+    count: int
+    y: int
+    width: int
+    colour: str
+
+
+def _heat_map(risks: Iterable[Risk]) -> tuple[HeatCell, ...]:
+    table = load_nist_800_30().level_of_risk
+    counts: dict[tuple[Level, Level], int] = {}
+    for r in risks:
+        key = (r.likelihood.level, r.impact.level)
+        counts[key] = counts.get(key, 0) + 1
+    cells = []
+    for row, likelihood in enumerate(LEVEL_ORDER):
+        for col, impact in enumerate(Level):
+            level = table.lookup(likelihood, impact)
+            fill, ink = LEVEL_COLOURS[level]
+            cells.append(
+                HeatCell(
+                    likelihood=likelihood,
+                    impact=impact,
+                    level=level,
+                    count=counts.get((likelihood, impact), 0),
+                    x=_HM_LEFT + col * _HM_CELL_W,
+                    y=_HM_TOP + row * _HM_CELL_H,
+                    fill=fill,
+                    ink=ink,
+                )
+            )
+    return tuple(cells)
+
+
+def _bars(by_severity: Iterable[tuple[Severity, int]]) -> tuple[Bar, ...]:
+    pairs = list(by_severity)
+    top = max((n for _, n in pairs), default=0)
+    return tuple(
+        Bar(
+            severity=s,
+            count=n,
+            y=i * _BAR_ROW,
+            width=round(_BAR_MAX * n / top) if top else 0,
+            colour=SEVERITY_COLOURS[s],
+        )
+        for i, (s, n) in enumerate(pairs)
+    )
+
+
+def _risk_in_words(risk: Risk, assets: dict[str, Asset], findings: dict[str, Finding]) -> str:
+    asset = assets.get(risk.asset_id)
+    name = f"{asset.name} ({risk.asset_id})" if asset else risk.asset_id
+    driver = findings.get(risk.finding_ids[0]) if risk.finding_ids else None
+    because = f" Driven by {driver.title}." if driver else ""
+    return (
+        f"{str(risk.level).capitalize()} risk of “{risk.threat_event.lower()}” on {name}: "
+        f"likelihood {risk.likelihood.level}, impact {risk.impact.level}.{because}"
+    )
+
+
+def _asset_matches(
+    asset_id: str, matches: Iterable[VulnerabilityMatch]
+) -> list[VulnerabilityMatch]:
+    chosen = [m for m in matches if asset_id in m.component.asset_ids]
+    return sorted(
+        chosen,
+        key=lambda m: (
+            m.severity.rank,
+            -(m.cvss_score or 0.0),
+            m.vulnerability_id,
+            m.component.key,
+        ),
+    )
+
+
+def _asset_components(asset_id: str, result: AuditResult) -> list[Component]:
+    found = {
+        c.key: c
+        for s in result.facts.sboms
+        for c in s.components
+        if asset_id in c.asset_ids or (not c.asset_ids and asset_id in s.asset_ids)
+    }
+    return sorted(found.values(), key=lambda c: (c.name.lower(), c.version, c.key))
+
+
+def _asset_views(result: AuditResult) -> list[dict[str, Any]]:
+    views = []
+    used: set[str] = set()
+    for asset in result.facts.assets:
+        anchor = f"asset-{slug(asset.asset_id)}"
+        while anchor in used:
+            anchor += "-x"
+        used.add(anchor)
+        not_assessed = [n for n in result.not_assessed if asset.asset_id in n.component.asset_ids]
+        views.append(
+            {
+                "asset": asset,
+                "anchor": anchor,
+                "impact": assess_impact(asset),
+                "risks": [r for r in result.risks if r.asset_id == asset.asset_id],
+                "findings": [
+                    f
+                    for f in result.findings
+                    if asset.asset_id in f.asset_ids and f.kind != "vulnerability"
+                ],
+                "matches": _asset_matches(asset.asset_id, result.matches),
+                "components": _asset_components(asset.asset_id, result),
+                "not_assessed": len({n.component.key for n in not_assessed}),
+            }
+        )
+    return views
+
+
+def _context(result: AuditResult) -> dict[str, Any]:
+    counts = count(result)
+    assets = {a.asset_id: a for a in result.facts.assets}
+    findings = {f.finding_id: f for f in result.findings}
+    unlinked = sorted(
+        (m for m in result.matches if not m.component.asset_ids),
+        key=lambda m: (m.severity.rank, m.vulnerability_id, m.component.key),
+    )
+    catalog = load_nist_800_30()
+    return {
+        "result": result,
+        "org": result.org,
+        "started": f"{result.started_at:%Y-%m-%d %H:%M} UTC",
+        "version": __version__,
+        "counts": counts,
+        "top_words": [
+            _risk_in_words(r, assets, findings) for r in result.risks[:TOP_RISKS_IN_WORDS]
+        ],
+        "assets_by_id": assets,
+        "heat_cells": _heat_map(result.risks),
+        "heat": {
+            "left": _HM_LEFT,
+            "top": _HM_TOP,
+            "w": _HM_CELL_W,
+            "h": _HM_CELL_H,
+            "width": _HM_LEFT + 5 * _HM_CELL_W + 10,
+            "height": _HM_TOP + 5 * _HM_CELL_H + 56,
+        },
+        "levels_desc": LEVEL_ORDER,
+        "levels_asc": tuple(Level),
+        "level_colours": LEVEL_COLOURS,
+        "scale": sorted(catalog.scale, key=lambda b: -b.low),
+        "bars": _bars(counts.by_severity),
+        "bar": {
+            "left": _BAR_LEFT,
+            "max": _BAR_MAX,
+            "row": _BAR_ROW,
+            "height": _BAR_ROW * len(SEVERITY_ORDER) + 8,
+        },
+        "severity_colours": SEVERITY_COLOURS,
+        "asset_views": _asset_views(result),
+        "unlinked": unlinked,
+    }
+
+
+def render_html(result: AuditResult) -> str:
+    """Render ``result`` as a self-contained HTML page.
+
+    Sections (each an element with that id): ``summary`` (organization, date, counts, top three
+    risks in words), ``heatmap`` (5×5 likelihood × impact SVG, cells coloured by NIST SP 800-30
+    Rev. 1 Table I-2), ``top-risks`` (the register), ``assets`` (per-asset detail),
+    ``severity`` (SVG bar chart), ``not-assessed``, ``problems`` and ``feeds``. Empty sections
+    say so. No script, no external stylesheet, font or image; print styles included.
+
+    Raises:
+        ReportError: a template is missing or fails to render (a packaging bug).
+    """
+    try:
+        return _environment().get_template("report.html.j2").render(**_context(result))
+    except TemplateError as exc:
+        raise ReportError(f"HTML report template failed: {exc}") from exc
