@@ -1,7 +1,7 @@
 """Impact from an asset's clinical criticality and ePHI (caresec's rules, docs/risk-method.md).
 
-The 500 boundary is the breach size at which HIPAA requires notice to prominent media and to
-HHS without delay (45 CFR 164.406(a), 164.408(b)); below it, individuals are still notified
+The 500 boundary is the breach size at which HIPAA requires notice to HHS contemporaneously
+with the individual notices (45 CFR 164.408(b)); below it, individuals are still notified
 (45 CFR 164.404), hence the moderate floor for any ePHI.
 """
 

@@ -283,9 +283,11 @@ def _assess(target: _Target, advisories: Sequence[Advisory]) -> tuple[list[_Hit]
     hits: list[_Hit] = []
     git_only: list[str] = []
     undecided: list[str] = []
+    seen: set[str] = set()
     for advisory in advisories:
-        if advisory.withdrawn:
-            continue
+        if advisory.withdrawn or advisory.advisory_id in seen:
+            continue  # the same advisory from two feeds counts once (the first given)
+        seen.add(advisory.advisory_id)
         hit = _Hit(advisory)
         for index, package in enumerate(advisory.affected):
             if not _same_package(package, target):

@@ -358,8 +358,8 @@ class HipaaMapping(BaseModel):
 class HipaaMappingsCatalog(CatalogHeader):
     """``hipaa-mappings.yaml``: HIPAA citation → CSF 2.0 and SP 800-53 Rev. 5.
 
-    The ``csf_2_0`` of every mapping must equal the translation of its ``csf_1_1`` (union, in
-    CSF 2.0 order of first appearance is not required; compared as sets).
+    The ``csf_2_0`` of every mapping must equal, as a set, the union of the translations of
+    its ``csf_1_1`` ids.
     """
 
     notes: str
@@ -582,7 +582,7 @@ def question_stem(citation: str) -> str:
     ``164.314(b)(2)(iv)`` → ``314-b2-iv``.
     """
     section, _, rest = citation.partition("(")
-    parts = re.findall(r"\(([^)]+)\)", "(" + rest)
+    parts: list[str] = re.findall(r"\(([^)]+)\)", "(" + rest)
     head = parts[0] + (parts[1] if len(parts) > 1 else "")
     tail = "".join(parts[2:])
     return section[4:] + "-" + head + (f"-{tail}" if tail else "")

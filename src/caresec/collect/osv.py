@@ -347,7 +347,7 @@ def _range(item: Any, ecosystem: str, pointer: str) -> AffectedRange:
                           "introduced, fixed, last_affected, limit")
         ((kind, version),) = raw.items()
         if kind not in EVENT_KINDS:
-            raise _Broken(f"{where}/{kind}", f"unknown event key {kind!r} (expected one of "
+            raise _Broken(where, f"unknown event key {kind!r} (expected one of "
                           "introduced, fixed, last_affected, limit)")
         if not isinstance(version, str) or not version.strip():
             raise _Broken(f"{where}/{kind}", "the event version must be a non-empty string")

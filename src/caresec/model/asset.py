@@ -69,7 +69,7 @@ class Asset:
         criticality: :class:`ClinicalCriticality`.
         internet_facing: reachable from the internet.
         end_of_support: the date the vendor stops security support, when known.
-        sbom_files: SBOM paths (relative to the org folder) describing the software it runs.
+        sbom_files: SBOM paths (relative to the org's sboms folder) describing the software it runs.
         extra: unknown inventory columns, kept as given.
         source: ``file:row`` the asset was read from.
     """

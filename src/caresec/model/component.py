@@ -42,7 +42,7 @@ class Sbom:
     """One parsed SBOM document.
 
     Attributes:
-        sbom_id: identifier, the SBOM's path relative to the org folder (or as given).
+        sbom_id: identifier, the SBOM's path relative to the org's sboms folder (or as given).
         path: file path as read.
         format: ``CycloneDX`` or ``SPDX``.
         spec_version: ``1.4``, ``2.3`` …

@@ -5,10 +5,11 @@ autoescaping on."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
 
@@ -17,7 +18,7 @@ from caresec.catalogs.nist800_30 import load_nist_800_30
 from caresec.errors import ReportError
 from caresec.model.asset import Asset
 from caresec.model.component import Component
-from caresec.model.finding import Finding, Severity, VulnerabilityMatch
+from caresec.model.finding import Finding, Severity
 from caresec.model.org import AuditResult
 from caresec.model.risk import Level, Risk
 from caresec.report.counts import LEVEL_ORDER, SEVERITY_ORDER, count
@@ -42,6 +43,8 @@ SEVERITY_COLOURS: dict[Severity, str] = {
 }
 
 TOP_RISKS_IN_WORDS = 3
+
+T = TypeVar("T")
 
 # Heat map geometry (SVG user units).
 _HM_LEFT, _HM_TOP, _HM_CELL_W, _HM_CELL_H = 150, 16, 96, 60
@@ -145,54 +148,60 @@ def _risk_in_words(risk: Risk, assets: dict[str, Asset], findings: dict[str, Fin
     )
 
 
-def _asset_matches(
-    asset_id: str, matches: Iterable[VulnerabilityMatch]
-) -> list[VulnerabilityMatch]:
-    chosen = [m for m in matches if asset_id in m.component.asset_ids]
-    return sorted(
-        chosen,
-        key=lambda m: (
-            m.severity.rank,
-            -(m.cvss_score or 0.0),
-            m.vulnerability_id,
-            m.component.key,
-        ),
-    )
+def _by_asset(items: Iterable[T], asset_ids: Callable[[T], Iterable[str]]) -> dict[str, list[T]]:
+    index: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        for asset_id in asset_ids(item):
+            index[asset_id].append(item)
+    return index
 
 
-def _asset_components(asset_id: str, result: AuditResult) -> list[Component]:
-    found = {
-        c.key: c
-        for s in result.facts.sboms
-        for c in s.components
-        if asset_id in c.asset_ids or (not c.asset_ids and asset_id in s.asset_ids)
+def _components_by_asset(result: AuditResult) -> dict[str, list[Component]]:
+    index: dict[str, dict[str, Component]] = defaultdict(dict)
+    for sbom in result.facts.sboms:
+        for c in sbom.components:
+            for asset_id in c.asset_ids or sbom.asset_ids:
+                index[asset_id][c.key] = c
+    return {
+        asset_id: sorted(found.values(), key=lambda c: (c.name.lower(), c.version, c.key))
+        for asset_id, found in index.items()
     }
-    return sorted(found.values(), key=lambda c: (c.name.lower(), c.version, c.key))
 
 
 def _asset_views(result: AuditResult) -> list[dict[str, Any]]:
+    matches = _by_asset(result.matches, lambda m: m.component.asset_ids)
+    unknown = _by_asset(result.not_assessed, lambda n: n.component.asset_ids)
+    risks = _by_asset(result.risks, lambda r: (r.asset_id,))
+    findings = _by_asset(
+        (f for f in result.findings if f.kind != "vulnerability"), lambda f: f.asset_ids
+    )
+    components = _components_by_asset(result)
     views = []
     used: set[str] = set()
     for asset in result.facts.assets:
-        anchor = f"asset-{slug(asset.asset_id)}"
+        key = asset.asset_id
+        anchor = f"asset-{slug(key)}"
         while anchor in used:
             anchor += "-x"
         used.add(anchor)
-        not_assessed = [n for n in result.not_assessed if asset.asset_id in n.component.asset_ids]
         views.append(
             {
                 "asset": asset,
                 "anchor": anchor,
                 "impact": assess_impact(asset),
-                "risks": [r for r in result.risks if r.asset_id == asset.asset_id],
-                "findings": [
-                    f
-                    for f in result.findings
-                    if asset.asset_id in f.asset_ids and f.kind != "vulnerability"
-                ],
-                "matches": _asset_matches(asset.asset_id, result.matches),
-                "components": _asset_components(asset.asset_id, result),
-                "not_assessed": len({n.component.key for n in not_assessed}),
+                "risks": risks.get(key, []),
+                "findings": findings.get(key, []),
+                "matches": sorted(
+                    matches.get(key, []),
+                    key=lambda m: (
+                        m.severity.rank,
+                        -(m.cvss_score or 0.0),
+                        m.vulnerability_id,
+                        m.component.key,
+                    ),
+                ),
+                "components": components.get(key, []),
+                "not_assessed": len({n.component.key for n in unknown.get(key, [])}),
             }
         )
     return views

@@ -7,8 +7,9 @@ caresec's rules (documented in docs/risk-method.md), taken from the asset record
    moderate; business → low.
 2. ePHI raises it to a floor: any ePHI → at least moderate (a breach of unsecured PHI must be
    notified to each individual, 45 CFR 164.404); 500 or more individuals' records → at least
-   high (500 is the threshold for notifying the media and HHS without delay, 45 CFR 164.406
-   and 164.408(b)); 100,000 or more → very high (caresec's threshold for a mass breach).
+   high (a breach of 500 or more is reported to HHS at the same time as the individual
+   notices, 45 CFR 164.408(b)); 100,000 or more → very high (caresec's threshold for a mass
+   breach).
 3. The impact is the higher of the two.
 """
 
@@ -18,8 +19,8 @@ from caresec.model.asset import Asset, ClinicalCriticality
 from caresec.model.risk import Assessed, Level
 from caresec.risk.scale import assessed, max_level
 
-#: 45 CFR 164.406(a) and 164.408(b): a breach of 500 or more individuals' unsecured PHI is
-#: notified to prominent media and to HHS contemporaneously.
+#: 45 CFR 164.408(b): a breach of unsecured PHI of 500 or more individuals is reported to HHS
+#: contemporaneously with the individual notices (not in the annual log).
 EPHI_HHS_IMMEDIATE = 500
 #: caresec's own threshold for a mass breach.
 EPHI_MASS_BREACH = 100_000

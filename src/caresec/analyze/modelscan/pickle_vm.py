@@ -22,7 +22,7 @@ import _compat_pickle
 import math
 import pickletools
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import IO, Literal, NoReturn, cast
 
 from caresec.analyze.modelscan.limits import ScanLimits
 from caresec.model.ai_model import IssueKind, ScanIssue
@@ -262,7 +262,7 @@ class PickleMachine:
     def _issue(self, kind: IssueKind, message: str, offset: int | None) -> None:
         self.result.issues.append(ScanIssue(kind, message, self.member, offset))
 
-    def _fatal(self, kind: IssueKind, message: str, offset: int | None) -> None:
+    def _fatal(self, kind: IssueKind, message: str, offset: int | None) -> NoReturn:
         self._issue(kind, message, offset)
         raise _Stop
 
@@ -291,7 +291,7 @@ class PickleMachine:
         """Walk to ``STOP`` (or the first fatal problem) and return the :class:`PickleResult`."""
         next_start = self.reader.pos
         try:
-            for opcode, arg, pos in pickletools.genops(self.reader):
+            for opcode, arg, pos in pickletools.genops(cast(IO[bytes], self.reader)):
                 offset = pos if pos is not None else next_start
                 self.ops += 1
                 if self.ops > self.limits.max_opcodes:
@@ -436,8 +436,8 @@ class PickleMachine:
                 self.stack.append(Opaque("unresolved STACK_GLOBAL"))
         elif name == "INST":
             ref = self._global_line(offset, name)
-            args = tuple(self._pop_mark(offset, name))
-            self.stack.append(self._call(ref, args, "inst", offset))
+            inst_args = tuple(self._pop_mark(offset, name))
+            self.stack.append(self._call(ref, inst_args, "inst", offset))
         elif name == "OBJ":
             items = self._pop_mark(offset, name)
             if not items:
