@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(
-    os.environ.get("CARESEC_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")
-)
+_DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("CARESEC_SHARED_DATA", _DEFAULT_SHARED))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -19,11 +19,13 @@ app = typer.Typer(
     help=(
         "Audit the security of a healthcare organization the way the HIPAA Security Rule asks, "
         "from real technical evidence.\n\n"
-        "Exit codes: 0 done; 1 a --fail-on threshold was reached; 2 usage error or unreadable input."
+        "Exit codes: 0 done; 1 a --fail-on threshold was reached (models scan: a file was "
+        "blocked); 2 usage error or unreadable input."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 err_console = Console(stderr=True)
@@ -38,10 +40,29 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="Print the version and exit.",
     ),
 ) -> None:
     """caresec: evidence-based HIPAA Security Rule risk analysis."""
+
+
+def _register() -> None:
+    """Attach the sub-commands (imported here so that importing this module stays cheap)."""
+    from caresec.cli import audit, catalog, feeds, sbom
+
+    app.command("audit")(audit.audit_command)
+    app.command("init")(audit.init_command)
+    app.command("schema")(audit.schema_command)
+    app.add_typer(sbom.app, name="sbom")
+    app.add_typer(feeds.app, name="feeds")
+    app.add_typer(catalog.app, name="catalog")
+
+
+_register()
 
 
 def main() -> None:
@@ -49,5 +70,5 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except CaresecError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False)
         sys.exit(EXIT_USAGE)

@@ -11,6 +11,13 @@ from caresec.model.advisory import (
 )
 from caresec.model.asset import Asset, AssetKind, ClinicalCriticality, NetworkZone
 from caresec.model.component import Component, Sbom
+from caresec.model.control import (
+    Answer,
+    AnswerValue,
+    Contradiction,
+    ControlState,
+    ControlStatus,
+)
 from caresec.model.finding import (
     Evidence,
     Finding,
@@ -27,12 +34,17 @@ __all__ = [
     "Advisory",
     "AffectedPackage",
     "AffectedRange",
+    "Answer",
+    "AnswerValue",
     "Assessed",
     "Asset",
     "AssetKind",
     "AuditResult",
     "ClinicalCriticality",
     "Component",
+    "Contradiction",
+    "ControlState",
+    "ControlStatus",
     "EpssScore",
     "Evidence",
     "Facts",

@@ -70,7 +70,10 @@ def _unknown(message: Message, depth: int = 0) -> int:
     for descriptor, value in message.ListFields():
         if descriptor.message_type is None:
             continue
-        if descriptor.label == descriptor.LABEL_REPEATED:
+        repeated = getattr(descriptor, "is_repeated", None)
+        if repeated is None:  # protobuf < 5
+            repeated = descriptor.label == descriptor.LABEL_REPEATED
+        if repeated:
             count += sum(_unknown(item, depth + 1) for item in value)
         else:
             count += _unknown(value, depth + 1)

@@ -1,0 +1,126 @@
+"""``caresec audit``, ``caresec init`` and ``caresec schema``: the main job and its helpers."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.status import Status
+
+from caresec.cli.app import EXIT_THRESHOLD, EXIT_USAGE
+from caresec.collect.init_skeleton import write_org_skeleton
+from caresec.model import AuditResult, Level, SizeTier
+from caresec.pipeline import run_audit
+from caresec.report import render_html, render_json, report_schema, summary_table
+
+_out = Console()
+_err = Console(stderr=True)
+SHOWN_PROBLEMS = 10
+
+
+class FailOn(StrEnum):
+    """Risk levels accepted by ``--fail-on`` (NIST SP 800-30 Rev. 1 Table I-2 values)."""
+
+    VERY_LOW = "very-low"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    VERY_HIGH = "very-high"
+
+    @property
+    def level(self) -> Level:
+        """The :class:`Level` this option value stands for."""
+        return Level(self.value.replace("-", " "))
+
+
+def audit_command(
+    org_dir: Annotated[
+        Path,
+        typer.Argument(help="The organization folder (holds caresec.toml).", show_default=False),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for report.html and report.json (created)."),
+    ] = Path("report"),
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when any risk is at or above this level (for CI and scheduled runs).",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary table.")] = False,
+) -> None:
+    """Audit ORG_DIR and write report.html and report.json.
+
+    Reads the inventory, SBOMs and feeds; matches vulnerabilities; weighs risk (NIST SP 800-30
+    Rev. 1); writes report.html and report.json to --out and prints a summary.
+    Inputs that cannot be read are listed in the report and the summary; the audit goes on.
+    Exit codes: 0 done; 1 --fail-on reached; 2 usage error or unreadable caresec.toml.
+    """
+    with Status("Auditing…", console=_err) as status:
+        result = run_audit(org_dir, progress=lambda msg: status.update(msg))
+        status.update("Writing reports")
+        html = render_html(result)
+        document = render_json(result)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.html").write_text(html, encoding="utf-8")
+    (out / "report.json").write_text(document, encoding="utf-8")
+    if not quiet:
+        _out.print(summary_table(result))
+        _print_problems(result)
+        _out.print(f"Reports written to {out / 'report.html'} and {out / 'report.json'}")
+    if fail_on is not None and _reached(result, fail_on.level):
+        _err.print(f"At least one risk is {fail_on.level} or higher (--fail-on {fail_on.value}).")
+        raise typer.Exit(EXIT_THRESHOLD)
+
+
+def _reached(result: AuditResult, threshold: Level) -> bool:
+    return any(risk.level.ordinal >= threshold.ordinal for risk in result.risks)
+
+
+def _print_problems(result: AuditResult) -> None:
+    if not result.problems:
+        return
+    _err.print(f"[yellow]{len(result.problems)} input problem(s):[/]")
+    for problem in result.problems[:SHOWN_PROBLEMS]:
+        _err.print(f"  {problem.severity}: {problem}", highlight=False, markup=False)
+    if len(result.problems) > SHOWN_PROBLEMS:
+        _err.print(f"  … and {len(result.problems) - SHOWN_PROBLEMS} more in the report.")
+
+
+def init_command(
+    org_dir: Annotated[Path, typer.Argument(help="Folder to create the skeleton in.")],
+    name: Annotated[str, typer.Option("--name", help="Organization name.")] = "My Hospital",
+    size_tier: Annotated[
+        SizeTier, typer.Option("--size", help="Size tier (HHS 405(d) HICP).")
+    ] = SizeTier.MEDIUM,
+) -> None:
+    """Write a documented skeleton of an organization folder.
+
+    Writes caresec.toml, inventory/, sboms/ and feeds/ with README files explaining each column
+    and file. Never overwrites an existing file.
+    """
+    written = write_org_skeleton(org_dir, name=name, size_tier=size_tier)
+    for path in written:
+        _out.print(f"wrote {path}")
+
+
+class SchemaName(StrEnum):
+    """Schemas ``caresec schema`` can print."""
+
+    REPORT = "report"
+
+
+def schema_command(
+    name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.REPORT,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) that report.json is validated against."""
+    typer.echo(json.dumps(report_schema(), indent=2))
+
+
+__all__ = ["EXIT_USAGE", "audit_command", "init_command", "schema_command"]
