@@ -18,14 +18,9 @@ from caresec.collect.org import load_org
 from caresec.collect.sbom import collect_sboms
 from caresec.model import AuditResult, Facts
 from caresec.risk import assess
-from caresec.store import FeedStore
+from caresec.store import STORE_FILE, FeedStore
 
 Progress = Callable[[str], None]
-
-
-def store_path(org_root: Path) -> Path:
-    """Where the organization's embedded feed store lives: ``ORG/.caresec/feeds.sqlite``."""
-    return org_root / ".caresec" / "feeds.sqlite"
 
 
 def run_audit(
@@ -61,13 +56,13 @@ def run_audit(
     facts = Facts(assets=assets, sboms=sboms, problems=(*inventory_problems, *sbom_problems))
 
     say("Importing advisory feeds (cached)")
-    with FeedStore.open(store_path(org.root)) as store:
+    with FeedStore.open(org.root / STORE_FILE) as store:
         feeds, feed_problems = store.import_feeds(org.feeds_dir)
         components = [c for sbom in sboms for c in sbom.components]
         say(f"Matching {len(components)} components")
         kev = store.kev()
-        epss = store.epss()
-        matches, not_assessed = match_components(components, store, kev, epss)
+        matches, not_assessed = match_components(components, store, kev, store.epss_lookup())
+        epss = store.epss_for({cve for m in matches for cve in (m.vulnerability_id, *m.aliases)})
 
     say("Weighing risk")
     findings, risks = assess(assets, matches, not_assessed, today=judged_on)

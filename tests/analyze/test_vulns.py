@@ -374,6 +374,7 @@ def test_alpine_release_from_the_distro_qualifier() -> None:
         ("pkg:composer/laravel/framework@7.12.0", "", "", "Packagist (purl type 'composer')"),
         ("pkg:conan/openssl@3.0.0", "", "", "purl type 'conan' (ConanCenter) is not supported"),
         ("pkg:gem/rails@1beta", "", "", "version '1beta' is not a valid RubyGems version"),
+        ("pkg:generic/lwip@2.1.2", "", "", "purl type 'generic' is not supported"),
         ("pkg:rpm/redhat/openssl@1.1.1k-7.el8", "", "", "rpm purls are not matched"),
         ("pkg:deb/debian/openssl@3.0.11-1", "", "", "no usable distro qualifier"),
         ("pkg:deb/raspbian/openssl@3.0.11-1?distro=raspbian-12", "", "",
@@ -403,3 +404,18 @@ def test_an_unparseable_advisory_version_is_reported_not_guessed() -> None:
     assert [m.vulnerability_id for m in matches] == ["GHSA-ok"]
     assert "GHSA-bad (/affected/0: ranges/0:" in row.reason
     assert "'2beta'" in row.reason
+
+
+def test_a_bad_range_does_not_hide_a_good_one_of_the_same_advisory() -> None:
+    adv = Advisory(
+        advisory_id="GHSA-two", aliases=(), summary="",
+        affected=(AffectedPackage("RubyGems", "demo", ranges=(
+            AffectedRange("ECOSYSTEM", (RangeEvent("introduced", "0"),
+                                        RangeEvent("fixed", "2beta"))),
+            AffectedRange("ECOSYSTEM", (RangeEvent("introduced", "0"),
+                                        RangeEvent("fixed", "3.0"))),
+        )),),
+    )
+    matches, not_assessed = match_one([adv], "pkg:gem/demo@1.0")
+    assert [m.fixed_versions for m in matches] == [("3.0",)]
+    assert not_assessed == []

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from caresec.cli.feeds import app
+from caresec.errors import InputError
 from caresec.store import STORE_FILE, FeedStore
 
 
@@ -71,3 +72,10 @@ def test_update_downloads_then_imports(served: str, tmp_path: Path) -> None:
     with FeedStore.open(org / STORE_FILE) as store:
         assert [(s.name, s.records) for s in store.summaries()] == [
             ("kev.json", 1), ("osv/PyPI.zip", 1)]
+
+
+def test_import_of_a_missing_folder_is_an_input_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "nope"), "--org", str(tmp_path)])
+    assert isinstance(result.exception, InputError)
+    assert "no such feeds folder" in str(result.exception)
+    assert not (tmp_path / STORE_FILE).exists()

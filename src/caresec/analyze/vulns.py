@@ -186,7 +186,8 @@ def _target(component: Component) -> _Target | str:
         return _NOT_MATCHED_TYPES[kind]
     ecosystem = osv_ecosystem(kind)
     if scheme_for(ecosystem) is None:
-        return f"purl type {kind!r} ({ecosystem}) is not supported"
+        named = f" ({ecosystem})" if ecosystem != kind else ""
+        return f"purl type {kind!r}{named} is not supported"
     version = (purl.version or component.version or "").strip()
     qualifiers = _qualifiers(purl)
     namespace = purl.namespace or ""
@@ -320,6 +321,7 @@ def _evaluate(package: AffectedPackage, target: _Target, hit: _Hit) -> None:
         raise _Undecidable(f"ecosystem {package.ecosystem!r} not supported")
     who = f"{target.name} {target.version}"
     matched = False
+    failures: list[str] = []
     for index, affected_range in enumerate(package.ranges):
         if affected_range.type == "GIT":
             continue
@@ -328,7 +330,8 @@ def _evaluate(package: AffectedPackage, target: _Target, hit: _Hit) -> None:
             version = parse_in_scheme(range_scheme, target.version)
             inside, interval, fixed = _in_range(version, affected_range, range_scheme)
         except UnparseableVersionError as exc:
-            raise _Undecidable(f"ranges/{index}: {exc}") from exc
+            failures.append(f"ranges/{index}: {exc}")
+            continue
         if inside:
             matched = True
             hit.basis.append(f"{who} is in {interval} ({affected_range.type} range of "
@@ -346,6 +349,8 @@ def _evaluate(package: AffectedPackage, target: _Target, hit: _Hit) -> None:
             except UnparseableVersionError:
                 continue
             hit.fixed.extend(v for v in later if v not in hit.fixed)
+    if failures and not hit.basis:
+        raise _Undecidable("; ".join(failures))
 
 
 def _listed(versions: Sequence[str], version: str, scheme: str) -> bool:

@@ -52,7 +52,7 @@ def _root(
 
 def _register() -> None:
     """Attach the sub-commands (imported here so that importing this module stays cheap)."""
-    from caresec.cli import audit, catalog, feeds, sbom
+    from caresec.cli import audit, catalog, feeds, models, sbom
 
     app.command("audit")(audit.audit_command)
     app.command("init")(audit.init_command)
@@ -60,6 +60,7 @@ def _register() -> None:
     app.add_typer(sbom.app, name="sbom")
     app.add_typer(feeds.app, name="feeds")
     app.add_typer(catalog.app, name="catalog")
+    app.add_typer(models.app, name="models")
 
 
 _register()
@@ -70,5 +71,6 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except CaresecError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False)
+        err_console.print("error:", style="bold red", end=" ")
+        err_console.print(str(exc), highlight=False, markup=False)
         sys.exit(EXIT_USAGE)

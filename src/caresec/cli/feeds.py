@@ -18,6 +18,7 @@ from caresec.collect.download import (
     TIMEOUT_SECONDS,
     update_feeds,
 )
+from caresec.errors import InputError
 from caresec.model import FeedSummary, InputProblem
 from caresec.store import STORE_FILE, FeedStore
 
@@ -92,6 +93,8 @@ def import_command(
 ) -> None:
     """Import a feeds folder into ORG/.caresec/feeds.sqlite (offline; unchanged parts are
     not read again)."""
+    if not path.is_dir():
+        raise InputError(str(path), "", "no such feeds folder")
     _import(path, org)
 
 

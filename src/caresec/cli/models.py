@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from caresec.analyze.modelscan import DEFAULT_REQUIRED, ScanPolicy
-from caresec.collect.model_inventory import scan_model_file
+from caresec.collect.model_inventory import is_document, scan_model_file
 from caresec.errors import CaresecError, InputError
 from caresec.model.ai_model import ScanVerdict
 
@@ -30,14 +30,15 @@ def _group() -> None:
     """Scan AI model files without loading them (keeps ``scan`` a subcommand)."""
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    found: list[Path] = []
+def _files(paths: list[Path]) -> list[tuple[Path, bool]]:
+    """Files to scan, each with whether it came from walking a folder."""
+    found: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and not p.name.startswith(".")))
+            found.extend((p, True) for p in sorted(path.rglob("*"))
+                         if p.is_file() and not p.name.startswith("."))
         elif path.is_file():
-            found.append(path)
+            found.append((path, False))
         else:
             raise InputError(str(path), "", "no such file or folder")
     return found
@@ -73,18 +74,19 @@ def verdict_dict(verdict: ScanVerdict) -> dict[str, object]:
     return data
 
 
-def render_json(verdicts: list[ScanVerdict]) -> str:
-    """The ``--json`` document: ``{"files": [...], "summary": {...}}``."""
+def render_json(verdicts: list[ScanVerdict], skipped: list[str] | None = None) -> str:
+    """The ``--json`` document: ``{"files": [...], "skipped": [...], "summary": {...}}``."""
     blocked = sum(v.blocked for v in verdicts)
     document = {
         "files": [verdict_dict(v) for v in verdicts],
+        "skipped": skipped or [],
         "summary": {"files": len(verdicts), "passed": len(verdicts) - blocked,
                     "blocked": blocked},
     }
     return json.dumps(document, indent=2) + "\n"
 
 
-def render_text(verdicts: list[ScanVerdict]) -> str:
+def render_text(verdicts: list[ScanVerdict], skipped: list[str] | None = None) -> str:
     """One block per file: outcome, path, format; every issue; every scanner's version."""
     lines: list[str] = []
     for v in verdicts:
@@ -93,6 +95,8 @@ def render_text(verdicts: list[ScanVerdict]) -> str:
         lines.extend(f"       {issue}" for issue in v.issues)
         lines.append("       scanners: " + "; ".join(
             f"{s.name} {s.version or '-'} {s.status.value}" for s in v.scanners))
+    if skipped:
+        lines.append(f"skipped {len(skipped)} documentation file(s): {', '.join(skipped)}")
     blocked = sum(v.blocked for v in verdicts)
     lines.append(f"{len(verdicts)} file(s): {len(verdicts) - blocked} passed, {blocked} blocked")
     return "\n".join(lines) + "\n"
@@ -117,15 +121,24 @@ def scan_command(
                           "picklescan and fickling are always required).")] = None,
 ) -> None:
     """Scan model files statically (nothing is loaded or executed). A file passes only when
-    every part of it was understood and found safe; exit code 1 when any file is blocked."""
+    every part of it was understood and found safe; exit code 1 when any file is blocked.
+    In folders, documentation (README.md, inventory.csv … that is plain text in no model
+    format) is listed as skipped; a file named on the command line is always judged."""
     policy = ScanPolicy(
         framework=framework.lower(),
         extra_globals=_pairs(allow_global or []),
         required_scanners=DEFAULT_REQUIRED | frozenset(s.lower() for s in require_scanner or []),
     )
     policy.validate()
-    verdicts = [scan_model_file(path, display=str(path), policy=policy)
-                for path in _files(paths)]
-    typer.echo(render_json(verdicts) if as_json else render_text(verdicts), nl=False)
+    verdicts: list[ScanVerdict] = []
+    skipped: list[str] = []
+    for path, walked in _files(paths):
+        verdict = scan_model_file(path, display=str(path), policy=policy)
+        if walked and is_document(path, verdict):
+            skipped.append(str(path))
+        else:
+            verdicts.append(verdict)
+    typer.echo(render_json(verdicts, skipped) if as_json else render_text(verdicts, skipped),
+               nl=False)
     if any(v.blocked for v in verdicts):
         raise typer.Exit(EXIT_BLOCKED)

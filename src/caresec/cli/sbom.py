@@ -13,6 +13,7 @@ from rich.table import Table
 from caresec.analyze.vulns import match_components
 from caresec.cli.feeds import print_problems
 from caresec.collect.sbom import read_sbom
+from caresec.errors import InputError
 from caresec.model import NotAssessed, VulnerabilityMatch
 from caresec.report.sbom_match import render_sbom_match_json
 from caresec.store import FeedStore
@@ -43,6 +44,8 @@ def match_command(
 ) -> None:
     """Match the SBOM's components against the feeds: one row per vulnerability, then the
     components that could not be assessed and why."""
+    if not feeds.is_dir():
+        raise InputError(str(feeds), "", "no such feeds folder")
     document = read_sbom(sbom, sbom_id=sbom.name, display=str(sbom))
     with tempfile.TemporaryDirectory(prefix="caresec-") as scratch:
         store_file = cache if cache is not None else Path(scratch) / "feeds.sqlite"

@@ -35,8 +35,8 @@ from caresec.model import Finding, InputProblem, ProblemSeverity
 from caresec.model.ai_model import (
     ModelFileCheck,
     ModelFileRef,
-    ModelInventoryEntry,
     ModelFormat,
+    ModelInventoryEntry,
     ModelInventoryResult,
     ProvenanceKind,
     ScanVerdict,
@@ -56,7 +56,8 @@ READ_LIMIT = 64 * 2**20
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
-_PROVENANCE = {"vendor portal": ProvenanceKind.VENDOR_PORTAL, "portal": ProvenanceKind.VENDOR_PORTAL,
+_PROVENANCE = {"vendor portal": ProvenanceKind.VENDOR_PORTAL,
+               "portal": ProvenanceKind.VENDOR_PORTAL,
                "model hub": ProvenanceKind.HUB, "hugging face": ProvenanceKind.HUB,
                "e-mail": ProvenanceKind.EMAIL, "mail": ProvenanceKind.EMAIL,
                "in house": ProvenanceKind.INTERNAL, "in-house": ProvenanceKind.INTERNAL}
@@ -85,12 +86,13 @@ def scan_model_file(path: Path, *, display: str, policy: ScanPolicy | None = Non
         raise InputError(display, "", f"cannot read the file: {exc.strerror or exc}") from exc
 
 
-def _is_document(path: Path, verdict: ScanVerdict) -> bool:
-    """A documentation file (README, signature, notes): UTF-8 text in no model format.
+def is_document(path: Path, verdict: ScanVerdict) -> bool:
+    """True for a documentation file found while walking a folder (README, notes, the
+    inventory): a name ending in one of :data:`DOC_SUFFIXES` and UTF-8 text in no model format.
 
     Recognized content (a protocol-0 pickle is ASCII text too) is never a document.
     """
-    if verdict.format is not ModelFormat.UNKNOWN:
+    if path.suffix.lower() not in DOC_SUFFIXES or verdict.format is not ModelFormat.UNKNOWN:
         return False
     try:
         path.read_bytes().decode("utf-8")
@@ -287,7 +289,7 @@ def scan_model_inventory(
         except InputError as exc:
             problems.append(_problem(exc.path, exc.place, exc.detail))
             continue
-        if path.suffix.lower() in DOC_SUFFIXES and _is_document(path, verdict):
+        if is_document(path, verdict):
             continue
         uninventoried.append(verdict)
     return results, model_findings(results, uninventoried), problems

@@ -305,7 +305,7 @@ def _affected(entry: Any, pointer: str) -> AffectedPackage | None:
         raise _Broken(pointer, "an 'affected' entry must be an object")
     package = entry.get("package")
     if package is None:
-        return None  # GIT-only entries without a package name no package: nothing to match
+        return None  # an entry without a package (GIT-only) names nothing a purl can match
     if not isinstance(package, dict):
         raise _Broken(f"{pointer}/package", "'package' must be an object")
     ecosystem, name = package.get("ecosystem"), package.get("name")

@@ -45,7 +45,7 @@ class ModelFormat(StrEnum):
 class ScanOutcome(StrEnum):
     """``pass`` (every part understood, nothing unsafe, every scanner agreed) or ``block``."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - an outcome, not a password
     BLOCK = "block"
 
 

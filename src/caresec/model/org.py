@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from caresec.model.advisory import EpssScore, KevEntry
 from caresec.model.asset import Asset
 from caresec.model.component import Sbom
+from caresec.model.control import ControlEvaluation
 from caresec.model.finding import Finding, NotAssessed, VulnerabilityMatch
+from caresec.model.plan import PlanItem, RegisterEntry, RunComparison
 from caresec.model.problems import InputProblem
 from caresec.model.risk import Risk
 
@@ -85,6 +87,12 @@ class AuditResult:
         feeds: feeds used.
         kev: KEV entries used for enrichment, keyed by CVE.
         epss: EPSS scores, keyed by CVE.
+        controls: control status judged from evidence and answers (None: not evaluated).
+        register: the register with inherent and residual ratings and responses, in the
+            order of ``risks`` (one entry per risk, same ids).
+        plan: the remediation plan by rank.
+        comparison: this run against the previous run (None: no previous run).
+        judged_on: the audit date findings, expiries and due dates are judged against.
     """
 
     org: OrgConfig
@@ -98,3 +106,8 @@ class AuditResult:
     feeds: tuple[FeedSummary, ...] = ()
     kev: dict[str, KevEntry] = field(default_factory=dict)
     epss: dict[str, EpssScore] = field(default_factory=dict)
+    controls: ControlEvaluation | None = None
+    register: tuple[RegisterEntry, ...] = ()
+    plan: tuple[PlanItem, ...] = ()
+    comparison: RunComparison | None = None
+    judged_on: date | None = None

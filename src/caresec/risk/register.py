@@ -1,38 +1,51 @@
-"""The risk register: one risk per asset × threat event (NIST SP 800-30 Rev. 1 Appendix I).
+"""The risk register: one entry per asset × threat event × vulnerability (NIST SP 800-30 Rev. 1
+Appendix I; HHS OCR's "level of risk for each threat and vulnerability pair").
 
-For each asset and each threat event its findings enable: likelihood is the highest overall
-likelihood (Table G-5) among those findings, and the rationale names the finding that drives
-it; impact comes from the asset (Table H-3 scale, :mod:`caresec.risk.impact`); the level of
-risk is the Table I-2 cell, and the 0–100 score lies inside that level's Table I-3 range.
-Risks are sorted highest level first, then score, then impact, then asset id and threat event id.
+The vulnerability of an entry is one finding: a technical finding (a vulnerability on the
+asset's software, the asset past end of support …) or a control gap (a HIPAA safeguard not met
+or partly met, on the ``ORG`` pseudo-asset, :mod:`caresec.risk.gaps`). For each finding, each
+asset it concerns and each threat event it enables:
+
+* **inherent** rating: the finding's overall likelihood (Table G-5; :mod:`caresec.risk.likelihood`
+  or :func:`caresec.risk.gaps.gap_likelihood`) × the asset's impact (Table H-3 scale), without
+  crediting any safeguard;
+* **residual** rating: the likelihood moved down by the threat event's counter-controls
+  (:mod:`caresec.risk.controls`) × the same impact;
+* each rating as a Table I-2 level with a Table I-3 score, an SRA Tool level and a 5×5 matrix
+  score (:mod:`caresec.risk.rating`).
+
+Entry id: ``RISK-<asset>-<threat event>-<key>``, the key being the vulnerability id for a
+vulnerability finding (``RISK-HL7-01-TE-VULN-EXPLOIT-CVE-2021-44228``) and the finding id
+otherwise (``RISK-ORG-TE-PHISHING-BEC-GAP-164.308(a)(5)(ii)(A)``). Entries are sorted by
+residual level, score and impact (highest first), then asset, threat event and id.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from caresec.catalogs.loader import ThreatEvent
-from caresec.catalogs.nist800_30 import load_nist_800_30
 from caresec.model.asset import Asset
+from caresec.model.control import ControlStatus
 from caresec.model.finding import Finding
-from caresec.model.risk import Assessed, Level, Risk
+from caresec.model.plan import RegisterEntry, RegisterKind
+from caresec.model.risk import Assessed, Risk
+from caresec.risk.controls import residual_likelihood
 from caresec.risk.findings import KIND_LIFECYCLE, KIND_VULNERABILITY
+from caresec.risk.gaps import KIND_CONTROL_GAP, ORG_ASSET_ID, gap_likelihood, organization_impact
 from caresec.risk.impact import assess_impact
 from caresec.risk.likelihood import lifecycle_likelihood, vulnerability_likelihood
-from caresec.risk.scale import combine
+from caresec.risk.rating import level_of_risk, rate
 
-
-def level_of_risk(likelihood: Assessed, impact: Assessed) -> tuple[Level, int, str]:
-    """Level of risk by Table I-2 and its 0–100 score (Table I-3 range).
-
-    Returns:
-        ``(level, score, rationale)``, the rationale in the form
-        ``Table I-2: likelihood high × impact moderate = moderate``.
-    """
-    level, score = combine(load_nist_800_30().level_of_risk, likelihood, impact)
-    rationale = f"Table I-2: likelihood {likelihood.level} × impact {impact.level} = {level}"
-    return level, score, rationale
+__all__ = [
+    "build_entries",
+    "build_register",
+    "entry_sort_key",
+    "finding_likelihood",
+    "level_of_risk",
+    "risk_id",
+    "risk_sort_key",
+]
 
 
 def finding_likelihood(finding: Finding, asset: Asset) -> Assessed | None:
@@ -45,15 +58,14 @@ def finding_likelihood(finding: Finding, asset: Asset) -> Assessed | None:
     return None
 
 
-def _strongest(candidates: Sequence[tuple[Assessed, Finding]]) -> tuple[Assessed, Finding]:
-    """The candidate with the highest likelihood (level, then score; ties by finding id)."""
-    best = max(c[0].level.ordinal * 1000 + c[0].score for c in candidates)
-    tied = [c for c in candidates if c[0].level.ordinal * 1000 + c[0].score == best]
-    return min(tied, key=lambda c: c[1].finding_id)
+def risk_id(asset_id: str, threat_event_id: str, finding: Finding) -> str:
+    """``RISK-<asset>-<threat event>-<key>`` (see module docstring)."""
+    key = finding.vulnerability.vulnerability_id if finding.vulnerability else finding.finding_id
+    return f"RISK-{asset_id}-{threat_event_id}-{key}"
 
 
-def risk_sort_key(risk: Risk) -> tuple[int, int, int, int, str, str]:
-    """Sort key: highest level, score and impact first; then asset id and threat event id."""
+def risk_sort_key(risk: Risk) -> tuple[int, int, int, int, str, str, str]:
+    """Sort key: highest level, score and impact first; then asset id, threat event id, id."""
     return (
         -risk.level.ordinal,
         -risk.score,
@@ -61,7 +73,90 @@ def risk_sort_key(risk: Risk) -> tuple[int, int, int, int, str, str]:
         -risk.impact.score,
         risk.asset_id,
         risk.threat_event_id,
+        risk.risk_id,
     )
+
+
+def entry_sort_key(entry: RegisterEntry) -> tuple[int, int, int, int, str, str, str]:
+    """:func:`risk_sort_key` of the entry's (residual) risk."""
+    return risk_sort_key(entry.risk)
+
+
+def _kind(finding: Finding) -> RegisterKind:
+    return RegisterKind.CONTROL_GAP if finding.kind == KIND_CONTROL_GAP else RegisterKind.TECHNICAL
+
+
+def build_entries(
+    assets: Sequence[Asset],
+    findings: Sequence[Finding],
+    threat_events: Mapping[str, ThreatEvent],
+    statuses: Mapping[str, ControlStatus] | None = None,
+) -> tuple[RegisterEntry, ...]:
+    """The ranked register (responses not yet applied).
+
+    Args:
+        assets: the inventory; findings naming assets outside it enter no risk (control gaps
+            name the ``ORG`` pseudo-asset and always enter).
+        findings: findings with ``threat_event_ids``; kinds without a likelihood
+            (``not-assessed``) are ignored.
+        threat_events: the threat-event catalog (titles, source types, counter-controls).
+        statuses: control statuses keyed by HIPAA citation; None or empty: residual = inherent.
+
+    Returns:
+        Entries sorted by :func:`entry_sort_key`.
+
+    Raises:
+        KeyError: a finding names a threat event missing from ``threat_events``.
+    """
+    by_id = {a.asset_id: a for a in assets}
+    known = statuses or {}
+    org_impact: Assessed | None = None
+    entries: list[RegisterEntry] = []
+    for finding in findings:
+        for asset_id in finding.asset_ids:
+            if finding.kind == KIND_CONTROL_GAP and asset_id == ORG_ASSET_ID:
+                if org_impact is None:
+                    org_impact = organization_impact(assets)
+                impact = org_impact
+                base: Assessed | None = None
+            else:
+                asset = by_id.get(asset_id)
+                if asset is None:
+                    continue
+                base = finding_likelihood(finding, asset)
+                if base is None:
+                    continue
+                impact = assess_impact(asset)
+            for te_id in finding.threat_event_ids:
+                event = threat_events[te_id]
+                inherent_l = base if base is not None else gap_likelihood(finding, event)
+                residual_l, effect = residual_likelihood(inherent_l, event.control_ids, known)
+                inherent = rate(inherent_l, impact)
+                residual = rate(residual_l, impact)
+                risk = Risk(
+                    risk_id=risk_id(asset_id, te_id, finding),
+                    asset_id=asset_id,
+                    threat_event_id=te_id,
+                    threat_event=event.title,
+                    likelihood=residual_l,
+                    impact=impact,
+                    level=residual.level,
+                    finding_ids=(finding.finding_id,),
+                    rationale=f"{residual.rationale}; driven by {finding.title}",
+                    score=residual.score,
+                )
+                entries.append(
+                    RegisterEntry(
+                        risk=risk,
+                        kind=_kind(finding),
+                        vulnerability=finding.title,
+                        inherent=inherent,
+                        residual=residual,
+                        control_ids=event.control_ids,
+                        control_effect=effect,
+                    )
+                )
+    return tuple(sorted(entries, key=entry_sort_key))
 
 
 def build_register(
@@ -69,51 +164,10 @@ def build_register(
     findings: Sequence[Finding],
     threat_events: Mapping[str, ThreatEvent],
 ) -> tuple[Risk, ...]:
-    """The ranked risk register.
-
-    Args:
-        assets: the inventory; findings naming assets outside it enter no risk.
-        findings: findings with ``threat_event_ids`` (others are ignored).
-        threat_events: the threat-event catalog (titles).
+    """The ranked register's risks without control status (residual equals inherent).
 
     Returns:
-        One :class:`Risk` per asset × threat event, sorted by :func:`risk_sort_key`; its
-        ``finding_ids`` start with the finding that drives the likelihood, then the others
-        sorted.
+        One :class:`Risk` per asset × threat event × finding, sorted by :func:`risk_sort_key`;
+        its ``finding_ids`` hold that finding.
     """
-    by_id = {a.asset_id: a for a in assets}
-    groups: dict[tuple[str, str], list[tuple[Assessed, Finding]]] = defaultdict(list)
-    for finding in findings:
-        for asset_id in finding.asset_ids:
-            asset = by_id.get(asset_id)
-            if asset is None:
-                continue
-            likelihood = finding_likelihood(finding, asset)
-            if likelihood is None:
-                continue
-            for te in finding.threat_event_ids:
-                groups[(asset_id, te)].append((likelihood, finding))
-
-    risks: list[Risk] = []
-    for (asset_id, te), candidates in groups.items():
-        asset = by_id[asset_id]
-        likelihood, driver = _strongest(candidates)
-        impact = assess_impact(asset)
-        level, score, rationale = level_of_risk(likelihood, impact)
-        others = sorted({f.finding_id for _, f in candidates} - {driver.finding_id})
-        more = f" (+{len(others)} more finding(s))" if others else ""
-        risks.append(
-            Risk(
-                risk_id=f"RISK-{asset_id}-{te}",
-                asset_id=asset_id,
-                threat_event_id=te,
-                threat_event=threat_events[te].title,
-                likelihood=likelihood,
-                impact=impact,
-                level=level,
-                finding_ids=(driver.finding_id, *others),
-                rationale=f"{rationale}; driven by {driver.title}{more}",
-                score=score,
-            )
-        )
-    return tuple(sorted(risks, key=risk_sort_key))
+    return tuple(e.risk for e in build_entries(assets, findings, threat_events))

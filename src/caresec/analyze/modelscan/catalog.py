@@ -47,6 +47,22 @@ class _Onnx(BaseModel):
     standard_domains: tuple[str, ...]
 
 
+class ReviewedFlag(BaseModel):
+    """A public scanner's flag on one import that caresec reviewed and waives.
+
+    Attributes:
+        scanner: ``fickling``, ``picklescan`` or ``modelscan``.
+        global_: the import, ``module.name``.
+        reason: why the flag is a false positive.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    scanner: str = Field(pattern=r"^(picklescan|fickling|modelscan)$")
+    global_: str = Field(alias="global")
+    reason: str
+
+
 class FindingMapping(BaseModel):
     """How one model-inventory check maps to controls and to AI threat taxonomies.
 
@@ -75,6 +91,7 @@ class ModelSecurityCatalog(CatalogHeader):
     frameworks: tuple[_Framework, ...]
     torch_storage_element_sizes: dict[str, int]
     known_dangerous: _KnownDangerous
+    reviewed_scanner_flags: tuple[ReviewedFlag, ...] = ()
     keras: _Keras
     onnx: _Onnx
     findings: tuple[FindingMapping, ...]
@@ -114,6 +131,7 @@ class ModelSecurity:
         keras_modules, keras_denied, keras_legacy: Keras lists.
         onnx_domains: standard ONNX operator domains.
         findings: check id → :class:`FindingMapping`.
+        reviewed_flags: ``(scanner, module.name)`` pairs whose flags are waived.
     """
 
     allow_lists: dict[str, AllowList]
@@ -125,6 +143,7 @@ class ModelSecurity:
     keras_legacy: frozenset[str]
     onnx_domains: frozenset[str]
     findings: dict[str, FindingMapping]
+    reviewed_flags: frozenset[tuple[str, str]] = frozenset()
 
     def is_dangerous(self, module: str, name: str) -> bool:
         """True when the import is on the known-dangerous label list (module or submodule)."""
@@ -171,4 +190,5 @@ def model_security() -> ModelSecurity:
         keras_legacy=frozenset(catalog.keras.legacy_classes),
         onnx_domains=frozenset(catalog.onnx.standard_domains),
         findings={f.check: f for f in catalog.findings},
+        reviewed_flags=frozenset((r.scanner, r.global_) for r in catalog.reviewed_scanner_flags),
     )

@@ -73,7 +73,13 @@ def scan_model_bytes(data: bytes, *, name: str, policy: ScanPolicy | None = None
                   f"({policy.limits.max_file_bytes})", "", 0)
         fmt = ModelFormat.UNKNOWN
     else:
-        fmt = _inspect(ctx, data, "", 0)
+        try:
+            fmt = _inspect(ctx, data, "", 0)
+        except Exception as exc:  # fail closed: a reader failure is a block, not a crash
+            ctx.issue(IssueKind.PARSE_ERROR,
+                      f"the scanner could not finish reading the file ({type(exc).__name__}: "
+                      f"{exc}); it is blocked rather than trusted", "", None)
+            fmt = ModelFormat.UNKNOWN
     scanners = [ScannerRun("caresec", __version__,
                            ScannerStatus.FLAGGED if ctx.issues else ScannerStatus.CLEAN,
                            f"{len(ctx.issues)} issue(s)" if ctx.issues else "")]
@@ -162,7 +168,8 @@ def _inspect(ctx: Context, data: bytes, part: str, depth: int) -> ModelFormat:
         fmt = _pickle(ctx, data, part)
         if fmt is not None:
             return fmt
-    model = parse_onnx(data)
+    # protobuf messages are limited to 2 GiB; larger ONNX models keep tensors as external data.
+    model = parse_onnx(data) if len(data) < 2**31 else None
     if model is not None:
         scan_onnx(ctx, model, part)
         return ModelFormat.ONNX
@@ -209,7 +216,9 @@ def _pickle(ctx: Context, data: bytes, part: str) -> ModelFormat | None:
         default = "numpy"
     else:
         default = "pickle"
-    results = ctx.walk_pickles(data, part, default_framework=default)
+    # Persistent ids only have a meaning inside PyTorch containers; in a plain pickle they
+    # depend on the loading program, so they are unsafe whatever the framework.
+    results = ctx.walk_pickles(data, part, default_framework=default, persistent="reject")
     joblib = any((g.module, g.name) == JOBLIB_WRAPPER for r in results for g in r.globals)
     return ModelFormat.JOBLIB if joblib else ModelFormat.PICKLE
 
@@ -268,6 +277,10 @@ def _decompress(ctx: Context, data: bytes, part: str, depth: int, kind: str) -> 
     """Decompress a whole-file stream (joblib's ``compress=`` output) within the limits and
     inspect what it holds."""
     cap = min(ctx.limits.max_member_bytes, ctx.budget[0])
+    if len(data) > cap:
+        ctx.issue(IssueKind.LIMIT_EXCEEDED,
+                  f"{kind} stream of {len(data)} bytes exceeds the member limit ({cap})", part, 0)
+        return ModelFormat.COMPRESSED
     raw = bytes(data)
     try:
         if kind in ("gzip", "zlib"):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
+from caresec.analyze.modelscan.catalog import model_security
 from caresec.analyze.modelscan.context import ScanUnit
 from caresec.model.ai_model import ScannerRun, ScannerStatus
 
@@ -102,7 +103,7 @@ def run_external(name: str, units: list[ScanUnit]) -> ExternalReport:
         for unit in applicable:
             try:
                 outcome = runner(unit)
-            except Exception as exc:  # noqa: BLE001 - a crash of a third-party scanner is an error
+            except Exception as exc:
                 report.errors.append((unit.part, f"{type(exc).__name__}: {exc}"[:200]))
                 continue
             if outcome is None:
@@ -149,10 +150,24 @@ def _fickling(unit: ScanUnit) -> tuple[str, str] | None:
     results = check_safety(pickled)
     severity: Any = results.severity
     if severity >= Severity.LIKELY_OVERTLY_MALICIOUS:
-        return ("flag", str(severity.name))
+        triggers = [str(r.trigger or r.message) for r in results.results
+                    if r.severity >= Severity.LIKELY_OVERTLY_MALICIOUS]
+        waived = [t for t in triggers if _reviewed("fickling", t)]
+        if triggers and len(waived) == len(triggers):
+            return ("note", f"{unit.part}: {severity.name} for {', '.join(waived)} "
+                            "(reviewed false positive, see model-security.yaml)")
+        return ("flag", f"{severity.name}: " + "; ".join(triggers)[:200])
     if severity > Severity.LIKELY_SAFE:
         return ("note", f"{unit.part}: {severity.name} (below the flagging level)")
     return None
+
+
+def _reviewed(scanner: str, trigger: str) -> bool:
+    """True when ``trigger`` is ``from M import N`` and ``M.N`` is a reviewed flag."""
+    words = trigger.split()
+    if len(words) != 4 or words[0] != "from" or words[2] != "import":
+        return False
+    return (scanner, f"{words[1]}.{words[3]}") in model_security().reviewed_flags
 
 
 def _modelscan(unit: ScanUnit) -> tuple[str, str] | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import h5py
 
@@ -95,7 +96,8 @@ def _json(ctx: Context, raw: bytes, part: str) -> object | None:
 
 def scan_keras(ctx: Context, data: bytes, listing: ZipListing, part: str, depth: int) -> None:
     """Check a ``.keras`` archive member by member."""
-    ctx.units.append(ScanUnit(part, "keras", bytes(data)))
+    if len(data) <= ctx.limits.max_member_bytes:
+        ctx.units.append(ScanUnit(part, "keras", bytes(data)))
     for member in listing.members:
         member_part = f"{part}!{member.name}" if part else member.name
         ctx.parts.append(member_part)
@@ -125,23 +127,53 @@ def scan_keras(ctx: Context, data: bytes, listing: ZipListing, part: str, depth:
             ctx.inspect_part(ctx, raw, member_part, depth + 1)
 
 
+class _ReadOnlyBuffer(io.RawIOBase):
+    """A read-only, seekable file over a bytes-like object (no copy), for h5py."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._view = memoryview(data)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = max(0, min(len(buffer), len(self._view) - self._pos))
+        buffer[:count] = self._view[self._pos : self._pos + count]
+        self._pos += count
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
 def scan_hdf5(ctx: Context, data: bytes, part: str) -> bool:
     """Check an HDF5 file; returns True when it holds a Keras ``model_config``.
 
-    Uses h5py (libhdf5) on an in-memory copy: nothing is read from other files.
+    Uses h5py (libhdf5) on a read-only view of the bytes: nothing is read from other files.
     """
     try:
-        with h5py.File(io.BytesIO(bytes(data)), "r") as handle:
+        with h5py.File(_ReadOnlyBuffer(data), "r") as handle:
             _check_links(ctx, handle, part)
             raw = handle.attrs.get("model_config")
-    except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, TypeError, UnicodeError) as exc:
         ctx.issue(IssueKind.PARSE_ERROR, f"not a readable HDF5 file: {exc}", part, 0)
         return False
     if raw is None:
         return False
-    ctx.units.append(ScanUnit(part, "keras-h5", bytes(data)))
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    config = _json(ctx, text.encode("utf-8"), part + "#model_config")
+    if len(data) <= ctx.limits.max_member_bytes:
+        ctx.units.append(ScanUnit(part, "keras-h5", bytes(data)))
+    encoded = raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "surrogateescape")
+    config = _json(ctx, encoded, part + "#model_config")
     if config is not None:
         check_config(ctx, config, part + "#model_config")
     return True

@@ -34,7 +34,7 @@ PersistentMode = Literal["reject", "torch"]
 
 
 class LimitReached(Exception):
-    """A read or count exceeded :class:`ScanLimits` (internal; becomes a ``limit-exceeded`` issue)."""
+    """A read or count exceeded :class:`ScanLimits` (becomes a ``limit-exceeded`` issue)."""
 
 
 class _Reader:
@@ -309,7 +309,7 @@ class PickleMachine:
                                                                              next_start)
         return self.result
 
-    def _step(self, name: str, arg: object, offset: int) -> None:  # noqa: C901 - an opcode table
+    def _step(self, name: str, arg: object, offset: int) -> None:
         first, self.first = self.first, False
         if name in _CONST_OPS:
             self.stack.append(_const(arg))
