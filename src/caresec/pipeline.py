@@ -8,19 +8,45 @@ the analyzers and the risk engine. An unreadable input never stops the audit: it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
+from caresec.analyze.controls import evaluate_controls
 from caresec.analyze.vulns import match_components
+from caresec.collect.answers import read_answers
 from caresec.collect.inventory import collect_inventory
 from caresec.collect.org import load_org
 from caresec.collect.sbom import collect_sboms
-from caresec.model import AuditResult, Facts
-from caresec.risk import assess
+from caresec.model import (
+    AuditResult,
+    Facts,
+    InputProblem,
+    OrgConfig,
+    PlanStatusEntry,
+    ProblemSeverity,
+    RiskResponse,
+)
+from caresec.risk import (
+    assess,
+    assess_risks,
+    compare_runs,
+    parse_plan_status,
+    parse_risk_responses,
+    remediation_policy,
+    summarize,
+)
+from caresec.risk.plan_status import STATUS_FILE
+from caresec.risk.responses import RESPONSES_FILE
 from caresec.store import STORE_FILE, FeedStore
+from caresec.store.runs import RUNS_FILE, RunStore
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
+
+ANSWERS_FILE = "answers.yaml"
+INVENTORY_SUFFIXES = (".csv", ".xlsx")
 
 
 def run_audit(
@@ -28,20 +54,28 @@ def run_audit(
     *,
     today: date | None = None,
     progress: Progress | None = None,
+    record_run: bool = True,
 ) -> AuditResult:
     """Audit one organization folder.
 
+    Besides the inventory, SBOMs and feeds it reads, when present, ``answers.yaml`` (the
+    questionnaire), ``risk-responses.yaml`` and ``plan-status.yaml`` (docs/reports.md), and the
+    run history ``.caresec/runs.sqlite``: the result is compared with the latest recorded run,
+    then recorded itself (unless ``record_run`` is False).
+
     Args:
         org_root: the organization folder (holds ``caresec.toml``).
-        today: the date findings are judged against (end of support); defaults to today (UTC).
+        today: the date findings are judged against (end of support, expiries, due dates);
+            defaults to today (UTC).
         progress: called with a short description as each stage starts.
+        record_run: add this run to the organization's run history.
 
     Returns:
         The :class:`AuditResult`; ``problems`` lists every input that could not be read.
 
     Raises:
         ConfigError: ``caresec.toml`` is missing or invalid (nothing else can be done then).
-        StoreError: the feed store under ``.caresec/`` cannot be opened.
+        StoreError: the feed store or the run history under ``.caresec/`` cannot be opened.
     """
     say = progress or (lambda _msg: None)
     started = datetime.now(UTC)
@@ -64,18 +98,104 @@ def run_audit(
         matches, not_assessed = match_components(components, store, kev, store.epss_lookup())
         epss = store.epss_for({cve for m in matches for cve in (m.vulnerability_id, *m.aliases)})
 
-    say("Weighing risk")
-    findings, risks = assess(assets, matches, not_assessed, today=judged_on)
+    say("Reading answers and risk decisions")
+    answers, answer_problems = read_answers(org.root / ANSWERS_FILE, display=ANSWERS_FILE)
+    no_responses: tuple[RiskResponse, ...] = ()
+    responses, response_problems = _read_decisions(
+        org.root / RESPONSES_FILE, RESPONSES_FILE, parse_risk_responses, "risk-responses",
+        no_responses,
+    )
+    no_status: dict[str, PlanStatusEntry] = {}
+    recorded, status_problems = _read_decisions(
+        org.root / STATUS_FILE, STATUS_FILE, parse_plan_status, "plan-status", no_status
+    )
+    policy, policy_problems = remediation_policy(org.settings)
+    with RunStore.open(org.root / RUNS_FILE) as history:
+        previous = history.latest()
+
+    say("Judging controls")
+    technical, technical_risks = assess(assets, matches, not_assessed, today=judged_on)
+    controls = evaluate_controls(
+        assets=assets,
+        sboms=sboms,
+        findings=technical,
+        matches=matches,
+        answers=answers,
+        today=judged_on,
+        inventory_mtimes=_inventory_dates(org),
+        risks=technical_risks,
+        previous_run=previous is not None,
+    )
+
+    say("Weighing risk and planning remediation")
+    assessment = assess_risks(
+        assets, matches, not_assessed, today=judged_on, controls=controls,
+        responses=responses, plan_status=recorded, policy=policy,
+    )
+    current = summarize(assessment.register, assessment.findings,
+                        started_at=started.isoformat(), judged_on=judged_on.isoformat())
+    comparison = compare_runs(previous, current) if previous is not None else None
+    if record_run:
+        with RunStore.open(org.root / RUNS_FILE) as history:
+            history.record(current)
     return AuditResult(
         org=org,
         started_at=started,
         facts=facts,
         matches=tuple(matches),
         not_assessed=tuple(not_assessed),
-        findings=tuple(findings),
-        risks=tuple(risks),
-        problems=(*facts.problems, *feed_problems),
+        findings=assessment.findings,
+        risks=assessment.risks,
+        problems=(*facts.problems, *feed_problems, *answer_problems, *response_problems,
+                  *status_problems, *policy_problems, *assessment.problems),
         feeds=tuple(feeds),
         kev=dict(kev),
         epss=dict(epss),
+        controls=controls,
+        register=assessment.register,
+        plan=assessment.plan,
+        comparison=comparison,
+        judged_on=judged_on,
     )
+
+
+def _read_decisions(
+    path: Path,
+    display: str,
+    parse: Callable[[str, str], tuple[T, Sequence[InputProblem]]],
+    collector: str,
+    empty: T,
+) -> tuple[T, tuple[InputProblem, ...]]:
+    """Read an optional decision file (absent: ``empty``, no problem) and parse its text."""
+    if not path.is_file():
+        return empty, ()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return empty, (InputProblem(display, f"byte {exc.start}", "not UTF-8; save the file as "
+                                    "UTF-8; it was not read", ProblemSeverity.ERROR, collector),)
+    except OSError as exc:
+        return empty, (InputProblem(display, "", f"cannot be read: {exc.strerror}",
+                                    ProblemSeverity.ERROR, collector),)
+    value, problems = parse(text, display)
+    return value, tuple(problems)
+
+
+def _inventory_dates(org: OrgConfig) -> dict[str, date]:
+    """Modification date of each inventory file, keyed as asset sources name it
+    (``inventory/assets.csv``)."""
+    if not org.inventory_dir.is_dir():
+        return {}
+    dates: dict[str, date] = {}
+    for path in sorted(org.inventory_dir.iterdir()):
+        if path.suffix.lower() not in INVENTORY_SUFFIXES or path.name.startswith((".", "~$")):
+            continue
+        try:
+            shown = path.relative_to(org.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        dates[shown] = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+    return dates
+
+
+__all__ = ["ANSWERS_FILE", "Progress", "run_audit"]

@@ -13,7 +13,15 @@ from caresec.report import render_html
 SECTIONS = (
     "summary",
     "heatmap",
-    "top-risks",
+    "ocr-elements",
+    "controls",
+    "contradictions",
+    "cpg",
+    "hicp",
+    "nprm",
+    "register",
+    "plan",
+    "changes",
     "assets",
     "severity",
     "not-assessed",
@@ -85,8 +93,9 @@ def test_executive_summary(audit: AuditResult) -> None:
         "high, impact very high. Driven by CVE-2023-43208 in mirth-connect 4.4.0." in text
     )
     assert (
-        "High risk of “compromise of a connected medical device” on ICU infusion pump fleet"
-        in text
+        "Very high risk of “theft and use of valid credentials” on the organization as a whole: "
+        "likelihood high, impact very high. Driven by Person or entity authentication "
+        "(164.312(d)) not met." in text
     )
 
 
@@ -98,11 +107,20 @@ def test_heat_map_counts_and_colours_follow_table_i2(audit: AuditResult) -> None
     )
     assert len(cells) == 25
     counts = {(lk, im): int(n) for lk, im, _, n in cells if int(n)}
+    # Residual risks (docs/risk-method.md §8): a threat event whose counter-controls score
+    # coverage ≥ ½ (here TE-VULN-EXPLOIT: risk management not met 0, malicious software met 1,
+    # integrity partly met ½ → 1.5 / 3) loses one likelihood step.
     assert counts == {
-        ("very high", "very high"): 2,  # EHR: ransomware, vulnerability exploitation
-        ("moderate", "very high"): 2,  # infusion pumps
-        ("moderate", "high"): 1,  # PACS workstation
-        ("very high", "low"): 2,  # HR server
+        ("very high", "very high"): 1,  # EHR ransomware (coverage 1/3: no step)
+        # EHR exploitation (VH → H) and five adversarial gaps not met (G-5 high × high = high)
+        ("high", "very high"): 6,
+        # pump device compromise; misconfiguration (accidental: moderate × high); exploitation
+        # gap (high → moderate); web attack on integrity partly met (G-5 high × moderate)
+        ("moderate", "very high"): 4,
+        ("low", "very high"): 2,  # pump exploitation (moderate → low); gap 164.312(c)(1)
+        ("low", "high"): 1,  # PACS end of support (moderate → low)
+        ("very high", "low"): 1,  # HR ransomware
+        ("high", "low"): 1,  # HR exploitation (VH → H)
     }
     levels = {(lk, im): lv for lk, im, lv, _ in cells}
     # Table I-2: likelihood moderate × impact very high = high; very high × low = low.
@@ -111,13 +129,70 @@ def test_heat_map_counts_and_colours_follow_table_i2(audit: AuditResult) -> None
     assert levels[("low", "very high")] == "moderate"
 
 
-def test_top_risks_table_in_register_order(audit: AuditResult) -> None:
-    html = render_html(audit)
-    start = html.index('<section id="top-risks">')
-    block = html[start : html.index("</section>", start)]
+def _block(html: str, ident: str) -> str:
+    start = html.index(f'<section id="{ident}">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_register_table_in_register_order(audit: AuditResult) -> None:
+    block = _block(render_html(audit), "register")
     ids = re.findall(r'<td class="mono">(RISK-[^<]+)</td>', block)
     assert ids == [r.risk_id for r in audit.risks]
-    assert "Table I-2: likelihood moderate × impact very high = high" in block
+    # Table I-2: likelihood high × impact very high = very high (the EHR after one step).
+    assert "Table I-2: likelihood high × impact very high = very high" in block
+    text = _section(render_html(audit), "register")
+    assert "SRA high · 5×5 25" in text  # very high × very high = 5 × 5
+    assert "SRA high · 5×5 20" in text  # high × very high = 4 × 5
+    assert "accepted" in text and "acceptance expired" in text
+    assert "accept decision by CISO expired on 2026-10-31: reverted to open" in text
+    assert "Organization-wide" in text
+
+
+def test_plan_section(audit: AuditResult) -> None:
+    block = _block(render_html(audit), "plan")
+    ids = re.findall(r'<span class="mono">(PLAN-[^<]+)</span>', block)
+    assert ids == [i.item_id for i in audit.plan]
+    text = _section(render_html(audit), "plan")
+    # 15 days for very high (CISA BOD 19-02, critical): 2026-11-30 + 15 = 2026-12-15.
+    assert "2026-12-15 15 days" in text
+    assert "NPRM (proposed): 15 days, NPRM-PATCH-CRITICAL" in text
+    assert "remediating change CHG-77 approved plan-status.yaml:3" in text
+    assert "Test the fixed version outside production (done)" in text
+
+
+def test_control_sections(audit: AuditResult) -> None:
+    html = render_html(audit)
+    controls = _section(html, "controls")
+    assert "Administrative safeguards (§ 164.308)" in controls
+    assert "164.312(d) Person or entity authentication" in controls
+    assert "Q-312-d-01 no" in controls
+    contradictions = _section(html, "contradictions")
+    assert "Q-308-a1-iiB-02" in contradictions and "at least 924 days" in contradictions
+    cpg = _section(html, "cpg")
+    assert "CPG-ESS-03 Multifactor Authentication not met" in cpg
+    hicp = _section(html, "hicp")
+    # HICP Technical Volume 2: 7.M.A is a medium-tier sub-practice, 7.L.A a large-tier one.
+    assert "HICP practices for a medium organization" in hicp
+    assert "Vulnerability Management" in hicp and "7.M.A" in hicp and "7.L.A" not in hicp
+    nprm = _section(html, "nprm")
+    assert "Would fail (2)" in nprm and "NPRM-MFA" in nprm
+    assert "Proposed, not in force" in nprm
+    ocr = _section(html, "ocr-elements")
+    assert "OCR-RA-9 Periodic Review and Updates to the Risk Assessment" in ocr
+    assert "Compared with run 7 of 2026-08-31: 1 new, 1 resolved, 2 changed risks." in ocr
+
+
+def test_changes_since_previous_run(audit: AuditResult) -> None:
+    text = _section(render_html(audit), "changes")
+    assert "Compared with run 7 of 2026-08-31T09:00:00+00:00" in text
+    head = "Risk What Before Now"
+    assert f"new 1 new risk(s) {head} RISK-A-EHR-TE-RANSOMWARE-CVE-2023-43208" in text
+    assert f"resolved 1 resolved risk(s) {head} RISK-A-NAS-TE-VULN-EXPLOIT-CVE-2019-0708" in text
+    assert (f"up 1 risk(s) with a higher level {head} "
+            "RISK-A-PUMP-TE-VULN-EXPLOIT-CVE-2021-33885") in text
+    assert (f"down 1 risk(s) with a lower level {head} "
+            "RISK-A-PUMP-TE-MEDDEV-COMPROMISE-CVE-2021-33885") in text
+    assert "low 15 moderate 28" in text  # before: low 15 (previous run); now moderate 28
 
 
 def test_asset_detail(audit: AuditResult) -> None:
@@ -192,7 +267,15 @@ def test_owner_shown_as_given_and_no_phi_from_extra_columns(audit: AuditResult) 
     [
         ("summary", "No risks found"),
         ("heatmap", "No risks found"),
-        ("top-risks", "No risks found."),
+        ("register", "No risks found"),
+        ("plan", "No plan items"),
+        ("changes", "No previous run"),
+        ("controls", "Controls were not evaluated"),
+        ("contradictions", "Controls were not evaluated"),
+        ("cpg", "Controls were not evaluated"),
+        ("hicp", "Controls were not evaluated"),
+        ("nprm", "Controls were not evaluated"),
+        ("ocr-elements", "Controls were not evaluated"),
         ("assets", "No assets found in the inventory."),
         ("severity", "No known vulnerabilities found"),
         ("not-assessed", "No components left unassessed"),

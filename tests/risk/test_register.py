@@ -134,26 +134,34 @@ def test_register_levels_and_order(
 ) -> None:
     assets, matches, not_assessed = scenario
     findings, risks = assess(assets, matches, not_assessed, today=TODAY)
-    table = [(r.risk_id, r.likelihood.level, r.impact.level, r.level) for r in risks]
+    table = [(r.risk_id, r.likelihood.level, r.impact.level, r.level, r.score) for r in risks]
     assert table == [
         # KEV + internet-facing + critical: G-5 VH × VH = VH; 250,000 ePHI → impact VH;
         # Table I-2: likelihood very high × impact very high = very high.
-        ("RISK-A-EHR-TE-RANSOMWARE", VH, VH, VH),
-        ("RISK-A-EHR-TE-VULN-EXPLOIT", VH, VH, VH),
-        # G-5 moderate × moderate = moderate (CVE-2021-33884, no barrier, internal);
-        # life-sustaining → impact VH; Table I-2: moderate × very high = high.
-        ("RISK-A-PUMP-TE-MEDDEV-COMPROMISE", M, VH, H),
-        ("RISK-A-PUMP-TE-VULN-EXPLOIT", M, VH, H),
-        # Windows 7 past end of support: G-5 moderate × moderate = moderate; diagnostic with
-        # 40,000 ePHI records → impact high; Table I-2: moderate × high = moderate.
-        ("RISK-A-PACS-TE-VULN-EXPLOIT", M, H, M),
-        # Log4Shell in KEV: G-5 VH × VH = VH; business, no ePHI → impact low;
-        # Table I-2: very high × low = low.
-        ("RISK-A-HR-TE-RANSOMWARE", VH, L, L),
-        ("RISK-A-HR-TE-VULN-EXPLOIT", VH, L, L),
+        ("RISK-A-EHR-TE-RANSOMWARE-CVE-2023-43208", VH, VH, VH, 100),
+        ("RISK-A-EHR-TE-VULN-EXPLOIT-CVE-2023-43208", VH, VH, VH, 100),
+        # CVE-2021-33884: G-5 moderate × moderate = moderate (score 21 + 58 × 50 × 50 / 10 000
+        # = 35.5 → 36); life-sustaining → impact VH; Table I-2: moderate × very high = high,
+        # score 80 + 15 × 36 × 98 / 10 000 = 85.3 → 85.
+        ("RISK-A-PUMP-TE-MEDDEV-COMPROMISE-CVE-2021-33884", M, VH, H, 85),
+        ("RISK-A-PUMP-TE-VULN-EXPLOIT-CVE-2021-33884", M, VH, H, 85),
+        # CVE-2021-33885: AC:H → initiation low; G-5 low × very high = moderate (21 + 58 × 13 ×
+        # 98 / 10 000 = 28.4 → 28); Table I-2 moderate × very high = high, 80 + 15 × 28 × 98 /
+        # 10 000 = 84.1 → 84 (docs/risk-method.md §6).
+        ("RISK-A-PUMP-TE-MEDDEV-COMPROMISE-CVE-2021-33885", M, VH, H, 84),
+        ("RISK-A-PUMP-TE-VULN-EXPLOIT-CVE-2021-33885", M, VH, H, 84),
+        # Windows 7 past end of support: G-5 moderate × moderate = moderate (36); diagnostic
+        # with 40,000 ePHI records → impact high; Table I-2 moderate × high = moderate, 21 + 58 ×
+        # 36 × 88 / 10 000 = 39.4 → 39.
+        ("RISK-A-PACS-TE-VULN-EXPLOIT-EOS-A-PACS", M, H, M, 39),
+        # DCMTK (AV:A, AC:H → low) × adverse high: G-5 moderate (28); I-2 moderate × high =
+        # moderate, 21 + 58 × 28 × 88 / 10 000 = 35.3 → 35.
+        ("RISK-A-PACS-TE-VULN-EXPLOIT-CVE-2022-2119", M, H, M, 35),
+        # Log4Shell in KEV: G-5 VH × VH = VH (100); business, no ePHI → impact low (13);
+        # Table I-2: very high × low = low, 5 + 15 × 100 × 13 / 10 000 = 6.95 → 7.
+        ("RISK-A-HR-TE-RANSOMWARE-CVE-2021-44228", VH, L, L, 7),
+        ("RISK-A-HR-TE-VULN-EXPLOIT-CVE-2021-44228", VH, L, L, 7),
     ]
-    scores = [r.score for r in risks]
-    assert scores == sorted(scores, reverse=True)
     assert {f.finding_id for f in findings} == {
         "VULN-A-EHR-CVE-2023-43208",
         "VULN-A-PUMP-CVE-2021-33885",
@@ -165,30 +173,29 @@ def test_register_levels_and_order(
     }
 
 
-def test_likelihood_is_the_max_over_findings_and_names_the_driver(
+def test_each_entry_names_its_vulnerability_and_inputs(
     scenario: tuple[list[Asset], list[VulnerabilityMatch], list[NotAssessed]],
 ) -> None:
     assets, matches, not_assessed = scenario
     _, risks = assess(assets, matches, not_assessed, today=TODAY)
     by_id = {r.risk_id: r for r in risks}
 
-    pump = by_id["RISK-A-PUMP-TE-VULN-EXPLOIT"]
-    # Both pump CVEs give a moderate likelihood; CVE-2021-33884 (initiation moderate ×
-    # adverse moderate) outranks CVE-2021-33885 (initiation low × adverse very high) by score.
-    assert pump.finding_ids == ("VULN-A-PUMP-CVE-2021-33884", "VULN-A-PUMP-CVE-2021-33885")
+    pump = by_id["RISK-A-PUMP-TE-VULN-EXPLOIT-CVE-2021-33884"]
+    assert pump.finding_ids == ("VULN-A-PUMP-CVE-2021-33884",)
     assert pump.likelihood.rationale.startswith("CVE-2021-33884 in SpaceCom 2 L81:")
-    assert "driven by CVE-2021-33884 in SpaceCom 2 L81 (+1 more finding(s))" in pump.rationale
-    assert pump.rationale.startswith("Table I-2: likelihood moderate × impact very high = high")
+    assert pump.rationale == (
+        "Table I-2: likelihood moderate × impact very high = high; "
+        "driven by CVE-2021-33884 in SpaceCom 2 L81"
+    )
     assert pump.impact.rationale == (
         "criticality life-sustaining → very high; no ePHI; impact very high"
     )
 
-    pacs = by_id["RISK-A-PACS-TE-VULN-EXPLOIT"]
-    # Lifecycle (moderate × moderate) outranks DCMTK (low × high): both moderate by Table G-5.
-    assert pacs.finding_ids == ("EOS-A-PACS", "VULN-A-PACS-CVE-2022-2119")
+    pacs = by_id["RISK-A-PACS-TE-VULN-EXPLOIT-EOS-A-PACS"]
+    assert pacs.finding_ids == ("EOS-A-PACS",)
     assert pacs.threat_event == "Exploitation of a known software vulnerability"
 
-    ehr = by_id["RISK-A-EHR-TE-RANSOMWARE"]
+    ehr = by_id["RISK-A-EHR-TE-RANSOMWARE-CVE-2023-43208"]
     assert ehr.threat_event == "Ransomware attack"
     assert "in CISA KEV since 2024-05-20" in ehr.likelihood.rationale
     assert "AV:N on internet-facing asset +1" in ehr.likelihood.rationale

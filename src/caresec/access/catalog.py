@@ -82,7 +82,8 @@ class Template(BaseModel):
 
 
 class Detector(BaseModel):
-    """One detector's configuration: its pattern, scope, base weight and evidence sentence."""
+    """One detector's configuration: its pattern, scope, base weight, first evidence sentence
+    and the next step it recommends."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +91,7 @@ class Detector(BaseModel):
     scope: Literal["unexplained", "all"]
     weight: float = Field(ge=0, le=100)
     evidence: str
+    next_step: str
 
 
 class Parameters(BaseModel):

@@ -57,6 +57,7 @@ __all__ = [
     "CPE_PENDING_REASON",
     "Cpe",
     "compare_versions",
+    "components_matching",
     "cpe_matches_criterion",
     "match_cpe",
     "parse_cpe",
@@ -400,6 +401,58 @@ def match_cpe(
         matches.extend(sorted(found, key=lambda m: (m.severity.rank, -(m.cvss_score or 0.0),
                                                     m.vulnerability_id)))
     return matches, not_assessed
+
+
+def components_matching(query: str, components: Iterable[Component]) -> list[Component]:
+    """Components a purl or CPE query names (``caresec inventory where``).
+
+    A purl query (``pkg:conan/openssl``, ``pkg:conan/openssl@1.1.1k``) matches components whose
+    purl has the same type, namespace and name (case-insensitively), and the same version when
+    the query gives one; qualifiers are ignored. A CPE query is matched like a CVE criterion
+    (:func:`cpe_matches_criterion`: ``*`` is any value, a version range is not expressible) against
+    components that have a CPE; a component whose version cannot be judged is left out.
+
+    Raises:
+        ValueError: the query is neither a valid purl nor a valid CPE name.
+    """
+    text = query.strip()
+    if text.lower().startswith("pkg:"):
+        wanted = PackageURL.from_string(text)
+        found: list[Component] = []
+        for component in components:
+            theirs = _purl(component)
+            if theirs is None:
+                continue
+            same = (theirs.type.lower() == wanted.type.lower()
+                    and (theirs.namespace or "").lower() == (wanted.namespace or "").lower()
+                    and theirs.name.lower() == wanted.name.lower())
+            if same and wanted.version:
+                same = theirs.version is not None and _equal_versions(theirs.version,
+                                                                      wanted.version)
+            if same:
+                found.append(component)
+        return found
+    criterion = CpeCriterion(criteria=to_cpe23(text))
+    hits: list[Component] = []
+    for component in components:
+        if not component.cpe:
+            continue
+        try:
+            matched, _reason = cpe_matches_criterion(component, criterion)
+        except (ValueError, UnparseableVersionError):
+            continue
+        if matched:
+            hits.append(component)
+    return hits
+
+
+def _equal_versions(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        return compare_versions(a, b) == 0
+    except UnparseableVersionError:
+        return False
 
 
 def replace_cpe_pending(

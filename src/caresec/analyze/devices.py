@@ -9,10 +9,11 @@ matched by **vendor + product + version** as the inventory records them:
   ``General Electric (GE)`` → ``GE Healthcare``). A CSAF vendor naming several companies
   (``Silex Technology and GE Healthcare``) matches any of them.
 * **Product**: the CSAF ``product_name`` branch against the inventory ``model``, both folded
-  and with a leading vendor name dropped. Equal names match; a name that begins the other
-  (family ``LOGIQ`` ↔ model ``LOGIQ E10``) matches with lower confidence when the shorter one
-  holds a distinctive token (not a generic word such as *monitor* or *pump*). Exclusions written
-  as ``X, not including Y`` are honoured.
+  and with a leading vendor name dropped; generic words (*monitor*, *pump*, *ventilator*,
+  *system* …) are left out, so ``HAMILTON-T1`` of Hamilton Medical is ``T1 Ventilator``. Equal
+  names match; a name that begins the other (family ``LOGIQ`` ↔ model ``LOGIQ E10``) matches
+  with lower confidence when the shorter one holds a distinctive token. Exclusions written as
+  ``X, not including Y`` are honoured.
 * **Version**: the ``product_version`` (exact; lists ``1.10 | 1.11``; ``2.X`` wildcards) or
   ``product_version_range`` — ``vers:`` ranges (purl-spec *vers*, with ``vers:all/*``) and the
   free-text forms CISA writes: ``< 3.6.7``, ``<= 2.2.3``, ``>= 4.01 | <= 4.34``, ``3.0 and prior``,
@@ -67,6 +68,7 @@ __all__ = [
     "device_vulnerability_matches",
     "match_devices",
     "parse_version_spec",
+    "same_device",
     "vendor_aliases",
 ]
 
@@ -147,11 +149,10 @@ def _fold(text: str) -> str:
 # --- product names --------------------------------------------------------------------------
 
 _GENERIC = frozenset({
-    "monitor", "monitors", "pump", "pumps", "ventilator", "system", "systems", "device",
-    "devices", "software", "server", "station", "workstation", "unit", "units", "scanner", "app",
-    "application", "gateway", "module", "firmware", "product", "products", "series", "family",
-    "model", "the", "and", "with", "for", "of", "all", "version", "versions", "medical", "patient",
-    "infusion", "wireless", "web", "portal", "client", "manager",
+    "monitor", "monitors", "pump", "pumps", "ventilator", "ventilators", "system", "systems",
+    "device", "devices", "software", "firmware", "product", "products", "series", "family",
+    "model", "unit", "units", "the", "and", "with", "for", "of", "all", "version", "versions",
+    "medical", "patient", "infusion", "wireless",
 })
 _EXCLUSION = re.compile(r",?\s*\(?\s*(?:not including|excluding|except(?: for)?)\s+", re.I)
 
@@ -182,7 +183,7 @@ def _strip_vendor(tokens: list[str], aliases: VendorAliases) -> tuple[str, ...]:
 
 
 def _distinctive(tokens: Sequence[str]) -> bool:
-    useful = [t for t in tokens if t not in _GENERIC]
+    useful = _core(tokens)
     if not useful:
         return False
     if len(useful) >= 2:
@@ -191,19 +192,47 @@ def _distinctive(tokens: Sequence[str]) -> bool:
     return len(token) >= 4 or (any(c.isdigit() for c in token) and any(c.isalpha() for c in token))
 
 
+def _core(tokens: Sequence[str]) -> tuple[str, ...]:
+    return tuple(t for t in tokens if t not in _GENERIC)
+
+
 def _name_match(model: tuple[str, ...], product: _Name) -> str:
-    """``exact``, ``family`` or "" (no match)."""
-    if not model or not product.tokens:
+    """``exact``, ``family`` or "" (no match); generic words (*monitor*, *ventilator* …) are
+    left out of the comparison, so ``T1`` is ``T1 Ventilator``."""
+    mine, theirs = _core(model), _core(product.tokens)
+    if not mine or not theirs:
         return ""
     for excluded in product.excluded:
-        if model[: len(excluded)] == excluded:
+        core = _core(excluded)
+        if core and mine[: len(core)] == core:
             return ""
-    if model == product.tokens:
+    if mine == theirs and _distinctive(mine):
         return "exact"
-    shorter, longer = sorted((model, product.tokens), key=len)
+    shorter, longer = sorted((mine, theirs), key=len)
     if longer[: len(shorter)] == shorter and _distinctive(shorter):
         return "family"
     return ""
+
+
+def _model_tokens(asset: Asset, aliases: VendorAliases) -> tuple[str, ...]:
+    """The asset's model, folded, without a leading vendor name (an alias, or words of the
+    asset's own vendor: ``HAMILTON-T1`` of Hamilton Medical → ``t1``)."""
+    tokens = list(_strip_vendor(_fold(asset.model).split(), aliases))
+    own = set(_fold(asset.vendor).split())
+    while len(tokens) > 1 and tokens[0] in own:
+        tokens.pop(0)
+    return tuple(tokens)
+
+
+def same_device(vendor: str, product: str, asset: Asset, *,
+                aliases: VendorAliases | None = None) -> str:
+    """How a vendor + product name (an advisory's, an MDS2 form's) names an inventory asset:
+    ``exact``, ``family`` (one name begins the other, distinctively) or "" (not this device).
+    Vendors compare through the alias table; products as described in the module docstring."""
+    table = aliases or vendor_aliases()
+    if not asset.vendor or not asset.model or not table.keys(vendor) & table.keys(asset.vendor):
+        return ""
+    return _name_match(_model_tokens(asset, table), _product_name(product, table))
 
 
 # --- version specifications -------------------------------------------------------------------
@@ -467,7 +496,7 @@ def match_devices(
     table = aliases or vendor_aliases()
     devices = [a for a in assets if a.kind not in _NOT_DEVICES and a.vendor and a.model]
     vendor_keys = {a.asset_id: table.keys(a.vendor) for a in devices}
-    models = {a.asset_id: _strip_vendor(_fold(a.model).split(), table) for a in devices}
+    models = {a.asset_id: _model_tokens(a, table) for a in devices}
     matches: list[DeviceMatch] = []
     unparsed: list[UnparsedVersion] = []
     for advisory in advisories:

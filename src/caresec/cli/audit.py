@@ -13,9 +13,17 @@ from rich.status import Status
 
 from caresec.cli.app import EXIT_THRESHOLD, EXIT_USAGE
 from caresec.collect.init_skeleton import write_org_skeleton
-from caresec.model import AuditResult, Level, SizeTier
+from caresec.model import AuditResult, ChangeKind, Level, SizeTier
 from caresec.pipeline import run_audit
-from caresec.report import render_html, render_json, report_schema, summary_table
+from caresec.report import (
+    render_html,
+    render_json,
+    render_oscal_assessment_results,
+    render_oscal_poam,
+    render_plan_csv,
+    report_schema,
+    summary_table,
+)
 
 _out = Console()
 _err = Console(stderr=True)
@@ -44,7 +52,10 @@ def audit_command(
     ],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Folder for report.html and report.json (created)."),
+        typer.Option(
+            "--out", "-o",
+            help="Folder for report.html, report.json, plan.csv and the OSCAL files (created).",
+        ),
     ] = Path("report"),
     fail_on: Annotated[
         FailOn | None,
@@ -54,26 +65,47 @@ def audit_command(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary table.")] = False,
+    no_history: Annotated[
+        bool,
+        typer.Option("--no-history", help="Do not record this run in ORG/.caresec/runs.sqlite."),
+    ] = False,
 ) -> None:
-    """Audit ORG_DIR and write report.html and report.json.
+    """Audit ORG_DIR and write the reports.
 
-    Reads the inventory, SBOMs and feeds; matches vulnerabilities; weighs risk (NIST SP 800-30
-    Rev. 1); writes report.html and report.json to --out and prints a summary.
-    Inputs that cannot be read are listed in the report and the summary; the audit goes on.
+    Reads the inventory, SBOMs, feeds, answers.yaml, risk-responses.yaml and plan-status.yaml;
+    matches vulnerabilities; judges controls; weighs risk (NIST SP 800-30 Rev. 1); plans
+    remediation; compares with the previous run. Writes report.html, report.json, plan.csv,
+    oscal-assessment-results.json and oscal-poam.json (OSCAL, validated with compliance-trestle)
+    to --out and prints a summary. Inputs that cannot be read are listed in the report and the
+    summary; the audit goes on.
     Exit codes: 0 done; 1 --fail-on reached; 2 usage error or unreadable caresec.toml.
     """
     with Status("Auditing…", console=_err) as status:
-        result = run_audit(org_dir, progress=lambda msg: status.update(msg))
+        result = run_audit(
+            org_dir, progress=lambda msg: status.update(msg), record_run=not no_history
+        )
         status.update("Writing reports")
-        html = render_html(result)
-        document = render_json(result)
+        files = {
+            "report.html": render_html(result),
+            "report.json": render_json(result),
+            "plan.csv": render_plan_csv(result),
+            "oscal-assessment-results.json": render_oscal_assessment_results(result),
+        }
+        poam = render_oscal_poam(result)
+        if poam is not None:
+            files["oscal-poam.json"] = poam
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.html").write_text(html, encoding="utf-8")
-    (out / "report.json").write_text(document, encoding="utf-8")
+    for name, text in files.items():
+        newline = "" if name.endswith(".csv") else None
+        with (out / name).open("w", encoding="utf-8", newline=newline) as handle:
+            handle.write(text)
     if not quiet:
         _out.print(summary_table(result))
         _print_problems(result)
-        _out.print(f"Reports written to {out / 'report.html'} and {out / 'report.json'}")
+        _print_changes(result)
+        _out.print(f"Reports written to {out}: {', '.join(files)}")
+        if poam is None:
+            _out.print("No oscal-poam.json: the plan has no items (OSCAL needs at least one).")
     if fail_on is not None and _reached(result, fail_on.level):
         _err.print(f"At least one risk is {fail_on.level} or higher (--fail-on {fail_on.value}).")
         raise typer.Exit(EXIT_THRESHOLD)
@@ -81,6 +113,18 @@ def audit_command(
 
 def _reached(result: AuditResult, threshold: Level) -> bool:
     return any(risk.level.ordinal >= threshold.ordinal for risk in result.risks)
+
+
+def _print_changes(result: AuditResult) -> None:
+    comparison = result.comparison
+    if comparison is None:
+        _out.print("First recorded run of this organization: nothing to compare with.")
+        return
+    parts = [f"{len(comparison.of(kind))} {kind}" for kind in ChangeKind]
+    _out.print(
+        f"Since run {comparison.previous_run_id} ({comparison.previous_started_at[:19]}): "
+        f"risks {', '.join(parts)}; {comparison.unchanged} unchanged."
+    )
 
 
 def _print_problems(result: AuditResult) -> None:

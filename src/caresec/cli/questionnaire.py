@@ -27,8 +27,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_out = Console()
-_err = Console(stderr=True)
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
 
 OrgDir = Annotated[
     Path, typer.Argument(help="The organization folder (answers.yaml lives in it).",
@@ -75,7 +75,8 @@ def check_command(org_dir: OrgDir) -> None:
         _err.print(f"[{colour}]{problem.severity}[/]: {escape(str(problem))}", highlight=False)
     total = len(load_question_bank().questions)
     counts = Counter(a.value for a in answers)
-    table = Table("answer", "questions", title=f"{path}")
+    _out.print(f"{path}:", highlight=False)
+    table = Table("answer", "questions")
     for value in AnswerValue:
         table.add_row(value.value, str(counts.get(value, 0)))
     table.add_row("unanswered", str(total - len(answers)))

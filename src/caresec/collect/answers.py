@@ -107,6 +107,9 @@ class _Reader:
             if name != "answers":
                 self.warn(key, f"unknown key {name!r} ignored; answers go under 'answers:'")
                 continue
+            if found:
+                self.error(key, "'answers:' given twice; the second block is ignored")
+                continue
             found = True
             if _is_null(value):
                 continue

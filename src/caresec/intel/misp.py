@@ -34,7 +34,7 @@ _PATHS: Mapping[str, tuple[str, int]] = {
     "ip-src": ("ip", 0), "ip-dst": ("ip", 0), "ip-src|port": ("ip", 0),
     "ip-dst|port": ("ip", 0), "domain": ("domain-name:value", 0),
     "hostname": ("domain-name:value", 0), "hostname|port": ("domain-name:value", 0),
-    "url": ("url:value", 0), "link": ("", 0),
+    "url": ("url:value", 0),
     "md5": ("file:hashes.MD5", 0), "sha1": ("file:hashes.'SHA-1'", 0),
     "sha256": ("file:hashes.'SHA-256'", 0), "filename|md5": ("file:hashes.MD5", 1),
     "filename|sha1": ("file:hashes.'SHA-1'", 1), "filename|sha256": ("file:hashes.'SHA-256'", 1),
@@ -80,7 +80,7 @@ def feed_events(folder: Path) -> tuple[list[FeedEvent], list[InputProblem]]:
                                          "no file in the feed; skipped", collector=COLLECTOR))
             continue
         stamp = entry.get("timestamp") if isinstance(entry, dict) else None
-        events.append(FeedEvent(uuid, path, int(stamp) if str(stamp).isdigit() else None))
+        events.append(FeedEvent(uuid, path, int(str(stamp)) if str(stamp).isdigit() else None))
     return events, problems
 
 
@@ -102,6 +102,9 @@ def read_event(path: Path, shown: str | None = None,
 def event_objects(data: object, file: str) -> tuple[list[StixObject], list[InputProblem]]:
     """Convert a MISP event (``{"Event": {...}}``) to STIX 2.1 objects, validated."""
     event = MISPEvent()
+    if not isinstance(data, dict):
+        return [], [InputProblem(file, "", "not a MISP event (not a JSON object)",
+                                 collector=COLLECTOR)]
     try:
         event.load(data)
     except (PyMISPError, ValueError, KeyError, TypeError, AttributeError) as exc:

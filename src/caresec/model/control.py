@@ -103,7 +103,7 @@ class NprmVerdict(StrEnum):
     """Readiness for one proposed requirement of the HIPAA Security Rule NPRM (90 FR 898; not in
     force): ``would pass``, ``would fail`` or ``unknown``."""
 
-    WOULD_PASS = "would pass"
+    WOULD_PASS = "would pass"  # noqa: S105 - a verdict, not a password
     WOULD_FAIL = "would fail"
     UNKNOWN = "unknown"
 

@@ -42,7 +42,7 @@ def dea_valid(value: str) -> bool:
     registrant type (A, B, F, G … X), the seventh digit is the last digit of
     (d1 + d3 + d5) + 2 × (d2 + d4 + d6) (DEA Diversion Control, 21 CFR 1301.13 registrations)."""
     text = value.strip().upper()
-    if len(text) != 9 or text[0] not in _DEA_FIRST or not text[1].isalpha() and text[1] != "9":
+    if len(text) != 9 or text[0] not in _DEA_FIRST or (not text[1].isalpha() and text[1] != "9"):
         return False
     d = text[2:]
     if not d.isdigit():

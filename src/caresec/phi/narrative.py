@@ -28,7 +28,7 @@ of their false positives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -45,28 +45,49 @@ from caresec.phi.lexicon import (
     Lexicon,
 )
 
-_WORD = re.compile(r"[A-Za-z](?:[A-Za-z'\-]*[A-Za-z])?")
+_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z](?:[A-Za-z'\-]*[A-Za-z])?(?![A-Za-z0-9])")
 _STOP = frozenset(STOP_WORDS) | {"pt", "pts", "pt's", "patient", "aware", "notified", "made",
                                  "called", "re", "w", "with", "am", "pm", "s", "t"}
+_TITLE_GAPS = frozenset({" ", ". ", ".", ".  ", "  ", " . "})
+_DISTINCTIVE_CREDENTIALS = frozenset({"rn", "rrt", "np", "lpn", "cna", "crna", "licsw", "msw",
+                                      "lcsw", "rph", "pharmd", "crt", "ccrn", "bsn", "msn"})
+_NEVER_NAMES = TITLES | CREDENTIALS | RELATIONS
+_AFTER_TITLE = frozenset("""
+aware notified paged called informed here there ordered order orders note notes team wants
+wanted recommends recommended feels felt thinks plans plan spoke talked came come visited saw
+seen examined following follows updated made said says states stated is was are were will
+would has had in at on to with per from for by and or of the a an re regarding about into
+office notes's service services consult consulted rounds rounded placed changed started
+stopped increased decreased given gave aware. also already still just back up down out over
+cont con't continue continues continued
+""".split())
 _LOCATION_PREPS = frozenset({"in", "from", "to", "at", "near", "of"})
 _SHORT_DATE = re.compile(r"(?<![\d/.:,-])(\d{1,2})/(\d{1,2})(?![\d/%]|\.\d|\s?(?:mg|ml|cc|mcg|"
                          r"units?|u\b|mm|cm|meq|hr|h\b|min|strength|x\b))")
 _NOT_DATE_BEFORE = re.compile(
-    r"(?:peep|ps|psv|cpap|bipap|bp|abp|nbp|sbp|map|strength|ratio|grade|motor|grips?|"
-    r"moves?|power|tv|imv|simv|ac|rate|vt|fio2|x|of|assist|support|peak|plat|cvp|pap|"
-    r"pad|pas|rr|hr|sao2|spo2|sats?|o2|ie|i:e|temp|t|wedge|pcwp|ci|co|svr|to|-)[\s:=]*$",
+    r"(?:^|[^a-z])(?:peep|ps|psv|cpap|bipap|bp|abp|nbp|sbp|map|strength|ratio|grade|motor|grips?|"
+    r"moves?|power|tv|imv|simv|rate|vt|fio2|assist|support|peak|plat|cvp|pap|pad|pas|"
+    r"sao2|spo2|sats?|o2|ie|i:e|wedge|pcwp|ci|svr|x|times)[\s:=]*$",
     re.IGNORECASE)
-_YEAR = re.compile(r"(?:(?<=['`])\d{2}\b|\b\d{2}(?=['`](?!s))|(?<![\d.:/-])(?:19[0-9]\d|20[0-2]\d)"
-                   r"(?![\d.:/%-]|\s?(?:mg|ml|cc|units?|hrs?|mcg|kcal|cal|mmhg|h\b)))")
-_TIME_BEFORE = re.compile(r"(?:at|@|approx\.?|around|until|till|by|since|~|from|to|and|-|"
-                          r"about|after|before|@\s?approx)\s*$", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"(?<![\d/.:,-])(1[0-2]|0?[1-9])/([3-9]\d)(?![\d/%]|\.\d)")
+_ORDINAL_DAY = re.compile(r"(?<=\bthe\s)(?:[12]?\d|3[01])(?:st|nd|rd|th)\b", re.IGNORECASE)
+_YEAR_LEADING_APOSTROPHE = re.compile(r"(?<![\w'])['`]\d{2}(?![\d'`]|[sS]\b)")
+_YEAR_TRAILING_APOSTROPHE = re.compile(r"(?<![\d.])\d{2}['`](?![sS\d])")
+_YEAR_FOUR = re.compile(r"(?<![\d.:/,-])(?:19\d\d|20[0-2]\d)(?![\d:/%-]|\.\d|\s?(?:mg|ml|cc|units?|"
+                        r"hrs?|mcg|kcal|cal|mmhg|h|am|pm|hours)\b)", re.IGNORECASE)
+_YEAR_AFTER_EVENT = re.compile(
+    r"\b(?:mi|cabg|ptca|avr|mvr|nqwmi|imi|ami|stent|redo|pacer|ppm|aicd|cva|tia|dvt|pe)"
+    r"\s{1,2}(\d{2})(?![\d.%/:]|\s?(?:mg|ml|cc|units?|hrs?|min|x\b))", re.IGNORECASE)
+_TIME_BEFORE = re.compile(r"(?:\bat|@|\bapprox\.?|\baround|\buntil|\btill|\bby|~|\babout|"
+                          r"\bafter|\bbefore|\bthru|\bthrough)\s*$", re.IGNORECASE)
 _HISTORY_WORDS = re.compile(
     r"\b(?:pmh|pshx?|hx|h/o|s/p|history|mi|cabg|ptca|stent|avr|mvr|dx|diagnosed|ca|"
     r"surgery|since|in|redo|repair|resection|nqwmi|imi|ami|chf|cva|tia|dvt|pe|ppm|aicd|"
     r"smoking|quit|stopped|tah|bso|appy|chole|nephrectomy|mastectomy|lobectomy|amputation|"
     r"transplant|dx'd|march|april|june|july|august|september|october|november|december|"
-    r"january|february)\W*$",
+    r"january|february|of|and)\W*$",
     re.IGNORECASE)
+_PAIN = re.compile(r"pain|scale|/10|intensity|rating", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,58 +157,104 @@ class NarrativeDetector:
     def _names(self, text: str, toks: Sequence[_Tok], mixed_case: bool) -> list[Span]:
         lex = self.lex
         out: list[Span] = []
-        marked: set[int] = set()
+        marked: dict[int, str] = {}
 
         def mark(i: int, detector: str, score: float) -> None:
             if i not in marked:
-                marked.add(i)
+                marked[i] = detector
                 out.append(Span(toks[i].start, toks[i].end, PhiType.NAME, score, detector))
+
+        def after_context(t: _Tok) -> bool:
+            """A token where context says a name is: anything but function words and verbs."""
+            return (t.low not in _STOP and t.low not in _AFTER_TITLE and t.low not in _NEVER_NAMES
+                    and len(t.low) > 1 and (not mixed_case or t.text[0].isupper()
+                                            or not lex.is_common(t.low)))
+
+        def plausible(t: _Tok) -> bool:
+            """A second word of a name: a census name or an unknown word."""
+            return (after_context(t) and t.low not in CLINICAL_TERMS
+                    and (lex.is_name(t.low) or not lex.is_common(t.low)))
 
         n = len(toks)
         for i, tok in enumerate(toks):
             low = tok.low
-            # titles: "Dr. X", "dr X Y", "Mr. X"
-            if low in TITLES and i + 1 < n and "\n" not in _gap(text, tok, toks[i + 1]):
+            # titles: "Dr. X", "dr X Y", "Mr. X", "Dr. X and Y"
+            if low in TITLES and i + 1 < n and _gap(text, tok, toks[i + 1]) in _TITLE_GAPS:
+                if low in {"ms", "miss"} and not tok.text[1:].islower():
+                    continue  # MS = mental status in all-caps notes
                 j = i + 1
-                if len(toks[j].low) == 1 and j + 1 < n:  # "Dr. J. Smith"
+                if len(toks[j].low) == 1 and j + 1 < n and toks[j].text.isupper():
+                    mark(j, "name-title", 0.8)  # "Dr. J. Smith"
                     j += 1
-                if self._namelike(toks[j], mixed_case) or (
-                        not lex.is_common(toks[j].low) and toks[j].low not in _STOP):
-                    if toks[j].low not in _STOP and toks[j].low not in CLINICAL_TERMS:
-                        mark(j, "name-title", 0.85)
-                        k = j + 1
-                        if (k < n and _gap(text, toks[j], toks[k]).strip() in ("", "-")
-                                and (lex.is_name(toks[k].low) and not lex.is_common(toks[k].low))):
+                if after_context(toks[j]):
+                    mark(j, "name-title", 0.85)
+                    k = j + 1
+                    while k < n and k - j <= 2:
+                        gap = _gap(text, toks[k - 1], toks[k])
+                        if gap in (" ", "-") and plausible(toks[k]):
                             mark(k, "name-title", 0.8)
+                        elif (gap.strip() in (",", "&") or toks[k].low == "and") and k + 1 < n:
+                            nxt = toks[k + 1] if toks[k].low == "and" else toks[k]
+                            if plausible(nxt) and lex.is_name(nxt.low):
+                                mark(toks.index(nxt), "name-title", 0.7)
+                            break
+                        else:
+                            break
+                        k += 1
             # credentials closing a signature: "Joyce Jacobson, RN", "q. lander rrt"
             if low in CREDENTIALS and i > 0:
                 gap = _gap(text, toks[i - 1], tok)
-                distinctive = low in {"rn", "rrt", "np", "lpn", "cna", "crna", "licsw", "msw",
-                                      "lcsw", "rph", "pharmd", "rt", "crt"}
-                if ("," in gap or distinctive) and "\n" not in gap:
-                    after = text[tok.end:tok.end + 3]
-                    if not after or after[0] in " \n\r\t.,;)":
-                        self._signature(text, toks, i, mark, mixed_case)
-            # relations: "daughter Helen", "son, bill", "wife, Carol Buckley"
+                if ("," in gap or low in _DISTINCTIVE_CREDENTIALS) and "\n" not in gap:
+                    after = text[tok.end:tok.end + 4]
+                    if not after or (after[0] in "\n\r.,;)" or after[0] in " \t"
+                                      and not after[1:].strip()[:1].isdigit()):
+                        self._signature(text, toks, i, mark)
+            # relations: "daughter Helen", "son, bill", "wife, Carol Buckley", "Sons A, B and C"
             if low in RELATIONS and i + 1 < n:
                 j = i + 1
-                while j < n and toks[j].low in {"is", "name", "named", "s", "in", "law"}:
+                while j < n and toks[j].low in {"is", "name", "named", "s", "in", "law", "her",
+                                                "his", "pt's", "pts"}:
                     j += 1
-                if j < n and len(_gap(text, toks[j - 1], toks[j])) <= 4:
-                    first = toks[j]
-                    if (self._namelike(first, mixed_case) and first.low not in RELATIONS
-                            and (lex.is_name(first.low) or not lex.is_common(first.low))):
-                        mark(j, "name-relation", 0.75)
-                        k = j + 1
-                        if (k < n and _gap(text, first, toks[k]) in (" ", "  ")
-                                and lex.is_name(toks[k].low) and not lex.is_common(toks[k].low)):
+                if j < n and len(_gap(text, toks[j - 1], toks[j]).strip(" ,:-()")) == 0 \
+                        and len(_gap(text, toks[j - 1], toks[j])) <= 4 and plausible(toks[j]):
+                    mark(j, "name-relation", 0.75)
+                    k = j + 1
+                    while k < n and k - j <= 4:
+                        gap = _gap(text, toks[k - 1], toks[k])
+                        if gap in (" ", "-") and plausible(toks[k]) and lex.is_name(toks[k].low):
                             mark(k, "name-relation", 0.75)
+                        elif gap.strip() == "," or toks[k].low == "and":
+                            nxt = k + 1 if toks[k].low == "and" else k
+                            if nxt < n and plausible(toks[nxt]) and lex.is_name(toks[nxt].low):
+                                mark(nxt, "name-relation", 0.7)
+                                k = nxt
+                            else:
+                                break
+                        else:
+                            break
+                        k += 1
+            # initials: "Z. MILLER", "E. WELSH aware"
+            if (len(low) == 1 and tok.text.isupper() and low not in "ai" and i + 1 < n
+                    and _gap(text, tok, toks[i + 1]) in (". ", ".")
+                    and plausible(toks[i + 1])
+                    and (low not in "soap" or lex.is_unambiguous_name(toks[i + 1].low))
+                    and (mixed_case is False or toks[i + 1].text[0].isupper())):
+                mark(i, "name-initial", 0.7)
+                mark(i + 1, "name-initial", 0.7)
         # dictionary names
         for i, tok in enumerate(toks):
             if i in marked:
                 continue
-            if lex.is_unambiguous_name(tok.low) and (not mixed_case or tok.text[0].isupper()):
+            if (lex.is_unambiguous_name(tok.low) and tok.low not in _NEVER_NAMES
+                    and (not mixed_case or tok.text[0].isupper())):
                 mark(i, "name-dictionary", 0.55)
+        # recurrence: a word found as a name in context is a name wherever it recurs
+        strong = {toks[i].low for i, d in marked.items()
+                  if d != "name-dictionary" and len(toks[i].low) > 2
+                  and toks[i].low not in CLINICAL_TERMS}
+        for i, tok in enumerate(toks):
+            if i not in marked and tok.low in strong:
+                mark(i, "name-recurrence", 0.6)
         # extend to neighbouring names and initials
         changed = True
         while changed:
@@ -205,14 +272,15 @@ class NarrativeDetector:
                         mark(j, "name-initial", 0.6)
                         changed = True
                     elif (lex.is_name(t.low) and t.low not in _STOP and t.low not in CLINICAL_TERMS
+                          and t.low not in _NEVER_NAMES and t.low not in _AFTER_TITLE
                           and (not mixed_case or t.text[0].isupper())
                           and len(t.low) > 2):
                         mark(j, "name-dictionary", 0.5)
                         changed = True
         return out
 
-    def _signature(self, text: str, toks: Sequence[_Tok], i: int, mark: _Mark,
-                   mixed_case: bool) -> None:
+    def _signature(self, text: str, toks: Sequence[_Tok], i: int,
+                   mark: Callable[[int, str, float], None]) -> None:
         j = i - 1
         taken = 0
         while j >= 0 and taken < 4:
@@ -220,10 +288,14 @@ class NarrativeDetector:
             gap = _gap(text, t, toks[j + 1])
             if "\n" in gap and taken:
                 break
-            if len(t.low) == 1 and t.text.isupper() or len(t.low) == 1 and taken:
+            if len(t.low) == 1:
+                if text[t.end:t.end + 1] != "." or not taken:
+                    break
                 mark(j, "name-credential", 0.8)
-            elif t.low not in _STOP and t.low not in CLINICAL_TERMS and (
-                    self.lex.is_name(t.low) or not self.lex.is_common(t.low)):
+            elif t.low not in _STOP and t.low not in CLINICAL_TERMS and t.low not in _NEVER_NAMES \
+                    and t.low not in _AFTER_TITLE and (
+                        not self.lex.is_common(t.low) or t.low in self.lex.first
+                        or self.lex.is_name(t.low) and t.text[0].isupper() and not t.text.isupper()):
                 mark(j, "name-credential", 0.8)
             else:
                 break
@@ -263,7 +335,8 @@ class NarrativeDetector:
                     out.append(Span(toks[start].start, toks[end].end, PhiType.LOCATION, 0.7,
                                     "location-facility"))
             if low in {"st", "saint"} and i + 1 < n and tok.text[0].isupper() and proper(
-                    toks[i + 1]) and _gap(text, tok, toks[i + 1]) in (". ", " "):
+                    toks[i + 1]) and _gap(text, tok, toks[i + 1]) in (". ", " ") \
+                    and lex.is_name(toks[i + 1].low.removesuffix("'s")):
                 out.append(Span(tok.start, toks[i + 1].end, PhiType.LOCATION, 0.7,
                                 "location-facility"))
             if low in FACILITY_ABBREVIATIONS:
@@ -278,7 +351,7 @@ class NarrativeDetector:
                 name = " ".join(t.low for t in group)
                 if name not in lex.places:
                     continue
-                if width == 1 and (len(name) < 4 or lex.is_name(name) and lex.is_common(name)):
+                if width == 1 and (len(name) < 4 or (lex.is_name(name) and lex.is_common(name))):
                     continue
                 prep = i > 0 and toks[i - 1].low in _LOCATION_PREPS
                 if not all(proper(t) for t in group):
@@ -306,18 +379,28 @@ class NarrativeDetector:
             before = text[max(0, m.start() - 12):m.start()]
             if _NOT_DATE_BEFORE.search(before):
                 continue
+            if month < day <= 4 or (day == 5 and month <= 5) or (
+                    day == 10 and _PAIN.search(text[max(0, m.start() - 30):m.end() + 10])):
+                continue  # fractions (1/2, 3/4), strength (4/5), pain scores (7/10)
             out.append(Span(m.start(), m.end(), PhiType.DATE, 0.6, "date-short"))
-        for m in _YEAR.finditer(text):
-            before = text[max(0, m.start() - 16):m.start()]
-            year = m.group()
-            if len(year) == 4:
-                if _TIME_BEFORE.search(before) and int(year[2:]) < 60:
+        for m in _MONTH_YEAR.finditer(text):
+            out.append(Span(m.start(), m.end(), PhiType.DATE, 0.5, "date-short"))
+        for m in _ORDINAL_DAY.finditer(text):
+            out.append(Span(m.start(), m.end(), PhiType.DATE, 0.5, "date-short"))
+        for m in _YEAR_LEADING_APOSTROPHE.finditer(text):
+            out.append(Span(m.start() + 1, m.end(), PhiType.DATE, 0.5, "year"))
+        for m in _YEAR_AFTER_EVENT.finditer(text):
+            out.append(Span(m.start(1), m.end(1), PhiType.DATE, 0.5, "year"))
+        for pattern in (_YEAR_TRAILING_APOSTROPHE, _YEAR_FOUR):
+            for m in pattern.finditer(text):
+                before = text[max(0, m.start() - 16):m.start()]
+                width = len(m.group().strip("'`"))
+                if width == 4 and _TIME_BEFORE.search(before) and int(m.group()[2:4]) < 60:
                     continue
-                if not _HISTORY_WORDS.search(before) and not re.search(r"[,(]\s*$", before):
+                if width == 4 and not _HISTORY_WORDS.search(before) and not re.search(
+                        r"[,(]\s*$", before):
                     continue
-            out.append(Span(m.start(), m.end(), PhiType.DATE, 0.5, "year"))
+                out.append(Span(m.start(), m.start() + width, PhiType.DATE, 0.5, "year"))
         return out
 
 
-class _Mark:  # pragma: no cover - typing helper for the nested ``mark`` callback
-    def __call__(self, i: int, detector: str, score: float) -> None: ...

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 import tldextract
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import (
     EmailRecognizer,
     IpRecognizer,
@@ -31,11 +32,10 @@ from caresec.model.phi import PhiType
 from caresec.phi import checks
 
 #: The two-letter USPS state and territory codes (USPS Publication 28, Appendix B).
-STATE_CODES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
-).split()
+STATE_CODES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"]
 _STATES = "|".join(STATE_CODES)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _STREET_SUFFIX = (
     "Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|"
     "Terrace|Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Pike|Alley|Row|Loop|"
@@ -75,6 +75,30 @@ class CheckedRecognizer(PatternRecognizer):
             global_regex_flags=flags,
         )
         self._check = check
+        self._compiled = [(p, re.compile(p.regex, flags)) for p in self.patterns]
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """Presidio's pattern analysis with the standard-library regex engine; a pattern with a
+        group named ``v`` reports that group (the label before it is context, not identifier).
+        """
+        results: list[RecognizerResult] = []
+        entity = self.supported_entities[0]
+        for pattern, compiled in self._compiled:
+            has_group = "v" in compiled.groupindex
+            for match in compiled.finditer(text):
+                start, end = match.span("v") if has_group else match.span()
+                if start == end:
+                    continue
+                if self._check is not None and not self._check(text[start:end]):
+                    continue
+                results.append(RecognizerResult(entity, start, end, pattern.score))
+        return results
 
     def validate_result(self, pattern_text: str) -> bool | None:
         """None (keep the pattern score) when the check passes or there is none; False (drop)
@@ -112,8 +136,8 @@ def _offline_tld() -> tldextract.TLDExtract:
 
 def _labelled(labels: str, value: str) -> str:
     """A regex matching ``value`` right after one of ``labels`` and an optional ``#``/``:``/``no``."""
-    return (rf"(?<=\b(?:{labels})\.?\s{{0,2}}(?:#|no\.?|num(?:ber)?\.?|id)?\s{{0,2}}[:#=]?\s{{0,2}})"
-            + value)
+    return (rf"\b(?:{labels})\.?[\s:#=.-]{{0,4}}(?:no\.?|num(?:ber)?\.?|id)?[\s:#=-]{{0,3}}"
+            rf"(?P<v>{value})")
 
 
 def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognizer]:
@@ -148,11 +172,11 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
             PhiType.AGE, "age-over-89",
             [("age yo", r"(?<![\d.])(?:9\d|1[01]\d)(?=\s?-?\s?(?:yo\b|y/o|y\.o\.?|yrs?\b|years?\b"
                         r"|yr\.?\s?old|year[- ]old|-year-old|y\s?o\b))", 0.6),
-             ("age labelled", r"(?<=\bage[d:]?\s{0,2})(?:9\d|1[01]\d)\b", 0.6)],
+             ("age labelled", r"\bage[d:]?\s{0,2}(?P<v>9\d|1[01]\d)\b", 0.6)],
             ["age", "old", "yo"]),
         CheckedRecognizer(
             PhiType.PHONE, "phone",
-            [("NANP", r"(?<![\w/.-])(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-/]{0,2}\d{3}[ .-/]{1,2}\d{4}"
+            [("NANP", r"(?<![\w/.])(?<!\d-)(?:\+?1[ .-]?)?\(?\d{3}\)?[-./ ]{0,2}\d{3}[-./ ]{1,2}\d{4}"
                       r"(?![\w/-])", 0.5),
              ("NANP bracketed", r"(?<=\()\d{3}\)\s?\d{3}[ .-]\d{4}\b", 0.5),
              ("international", r"(?<!\w)\+[2-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b",
@@ -183,7 +207,7 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
             ["address", "lives", "resides", "street", "addr"], _address_check),
         CheckedRecognizer(
             PhiType.ZIP, "zip",
-            [("ZIP after state", rf"(?<=(?-i:\b(?:{_STATES})),?\s{{1,2}})\d{{5}}(?:-\d{{4}})?\b",
+            [("ZIP after state", rf"(?-i:\b(?:{_STATES})),?\s{{1,2}}(?P<v>\d{{5}}(?:-\d{{4}})?)\b",
               0.6),
              ("ZIP+4", r"(?<![\d-])\d{5}-\d{4}(?![\d-])", 0.3),
              ("ZIP", r"(?<![\d.,/-])\d{5}(?![\d.,/-])", 0.01)],
@@ -207,7 +231,7 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
         CheckedRecognizer(
             PhiType.MRN, "mrn",
             [("MRN labelled",
-              _labelled("mrn|mr|medical record|med rec|record|chart|unit|hospital|patient|pt",
+              _labelled("mrn|mr|medical record|med rec|chart|unit|hospital|patient",
                         r"(?=[A-Z0-9-]*\d{4})[A-Z]{0,4}-?\d[\dA-Z-]{3,14}\b"), 0.5),
              *[(f"MRN format {i + 1}", rf"\b(?:{p})\b", 0.6) for i, p in enumerate(mrn_patterns)]],
             ["mrn", "medical record", "mr#", "record number", "chart", "unit number"]),
@@ -233,8 +257,33 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
                         "cert|permit|passport",
                         r"(?=[A-Z0-9-]*\d{3})[A-Z0-9][A-Z0-9-]{4,14}\b"), 0.5)],
             ["license", "licence", "driver", "certificate", "passport"]),
+        CheckedRecognizer(
+            PhiType.DATE, "date",
+            [("ISO date", r"(?<![\d-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])", 0.6),
+             ("US date", r"(?<![\d/.-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/])", 0.6),
+             ("dashed date", r"(?<![\d.-])\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})(?![\d-])", 0.5),
+             ("month day", rf"\b{_MONTH}\.?\s{{1,2}}\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b",
+              0.6),
+             ("day month", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH}\.?(?:,?\s\d{{4}})?\b",
+              0.6),
+             ("month year", rf"\b{_MONTH}\.?\s(?:of\s)?(?:19|20)\d{{2}}\b", 0.5)],
+            ["dob", "birth", "born", "admitted", "admission", "admit", "discharge", "discharged",
+             "died", "death", "deceased", "expired", "date", "visit", "seen", "surgery"],
+            _date_check),
     ]
     return recognizers
+
+
+def _date_check(text: str) -> bool:
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return checks.date_parts_valid(numbers[1], numbers[2], numbers[0])
+    if re.fullmatch(r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}", text):
+        year = numbers[2] if numbers[2] > 99 else None
+        return checks.date_parts_valid(numbers[0], numbers[1], year)
+    days = [n for n in numbers if n <= 31]
+    years = [n for n in numbers if n > 31]
+    return (not days or 1 <= days[0] <= 31) and all(1900 <= y <= 2099 for y in years)
 
 
 def _veto(recognizer: PatternRecognizer, check: Callable[[str], bool]) -> PatternRecognizer:

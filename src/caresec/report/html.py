@@ -18,10 +18,21 @@ from caresec.catalogs.nist800_30 import load_nist_800_30
 from caresec.errors import ReportError
 from caresec.model.asset import Asset
 from caresec.model.component import Component
+from caresec.model.control import ControlState
 from caresec.model.finding import Finding, Severity
 from caresec.model.org import AuditResult
+from caresec.model.plan import ChangeKind, RegisterEntry, RegisterKind
 from caresec.model.risk import Level, Risk
 from caresec.report.counts import LEVEL_ORDER, SEVERITY_ORDER, count
+from caresec.report.views import (
+    STATE_ORDER,
+    cpg_by_tier,
+    hicp_coverage,
+    register_counts,
+    safeguard_coverage,
+    state_counts,
+)
+from caresec.risk.gaps import ORG_ASSET_ID
 from caresec.risk.impact import assess_impact
 
 #: Fill and text colour of each level (heat map cells, badges); text colours keep contrast.
@@ -139,7 +150,12 @@ def _bars(by_severity: Iterable[tuple[Severity, int]]) -> tuple[Bar, ...]:
 
 def _risk_in_words(risk: Risk, assets: dict[str, Asset], findings: dict[str, Finding]) -> str:
     asset = assets.get(risk.asset_id)
-    name = f"{asset.name} ({risk.asset_id})" if asset else risk.asset_id
+    if asset is not None:
+        name = f"{asset.name} ({risk.asset_id})"
+    elif risk.asset_id == ORG_ASSET_ID:
+        name = "the organization as a whole"
+    else:
+        name = risk.asset_id
     driver = findings.get(risk.finding_ids[0]) if risk.finding_ids else None
     because = f" Driven by {driver.title}." if driver else ""
     return (
@@ -207,6 +223,92 @@ def _asset_views(result: AuditResult) -> list[dict[str, Any]]:
     return views
 
 
+def treatment_class(entry: RegisterEntry) -> str:
+    """CSS class of an entry's treatment badge (``tr-accepted``, ``tr-expired`` …)."""
+    if entry.response is not None and entry.response.expired:
+        return "tr-expired"
+    return f"tr-{slug(entry.treatment)}"
+
+
+def _ocr_register_lines(result: AuditResult) -> dict[str, list[str]]:
+    """What the register, plan and run history add to the OCR elements, by element id."""
+    reg = result.register
+    if not reg and result.controls is None:
+        return {}
+    counts = register_counts(result)
+    events = len({e.risk.threat_event_id for e in reg})
+    by_residual = ", ".join(
+        f"{n} {lv}" for lv, n in ((lv, sum(1 for e in reg if e.risk.level is lv))
+                                  for lv in LEVEL_ORDER) if n
+    )
+    lines: dict[str, list[str]] = defaultdict(list)
+    lines["OCR-RA-3"].append(
+        f"Register: {len(reg)} threat–vulnerability pairs over {events} threat events "
+        f"({counts.technical} technical findings, {counts.control_gap} control gaps)."
+    )
+    lines["OCR-RA-5"].append(
+        f"Inherent and residual likelihood (Table G-5) on each of {len(reg)} register entries; "
+        "residual credits each threat event's counter-controls by their status."
+    )
+    lines["OCR-RA-6"].append(
+        "Impact (Table H-3 scale) from each asset's clinical criticality and ePHI; "
+        "organization-wide for control gaps (highest ePHI asset)."
+    )
+    lines["OCR-RA-7"].append(
+        f"Level of risk (Table I-2) with SRA Tool level and 5×5 score; residual: "
+        f"{by_residual or 'no risks'}. Corrective actions: {len(result.plan)} plan items."
+    )
+    comparison = result.comparison
+    if comparison is None:
+        lines["OCR-RA-9"].append("This is the first recorded caresec run of the organization.")
+    else:
+        lines["OCR-RA-9"].append(
+            f"Compared with run {comparison.previous_run_id} of "
+            f"{comparison.previous_started_at[:10]}: {len(comparison.of(ChangeKind.NEW))} new, "
+            f"{len(comparison.of(ChangeKind.RESOLVED))} resolved, "
+            f"{len(comparison.of(ChangeKind.UP)) + len(comparison.of(ChangeKind.DOWN))} changed "
+            "risks."
+        )
+    return dict(lines)
+
+
+def _control_views(result: AuditResult) -> dict[str, Any]:
+    controls = result.controls
+    statuses = controls.statuses if controls is not None else ()
+    essential = cpg_by_tier(result, "essential")
+    enhanced = cpg_by_tier(result, "enhanced")
+    nprm = controls.nprm_readiness if controls is not None else ()
+    return {
+        "controls": controls,
+        "states": STATE_ORDER,
+        "coverage": safeguard_coverage(result),
+        "coverage_total": state_counts(s.state for s in statuses),
+        "cpg_tiers": (
+            ("Essential goals", essential, state_counts(c.state for c in essential)),
+            ("Enhanced goals", enhanced, state_counts(c.state for c in enhanced)),
+        ),
+        "hicp": hicp_coverage(result),
+        "nprm_fail": [n for n in nprm if str(n.verdict) == "would fail"],
+        "nprm_other": [n for n in nprm if str(n.verdict) != "would fail"],
+        "ocr_lines": _ocr_register_lines(result),
+        "gap_states": (ControlState.NOT_MET, ControlState.PARTLY_MET),
+    }
+
+
+def _plan_views(result: AuditResult) -> dict[str, Any]:
+    comparison = result.comparison
+    return {
+        "register_counts": register_counts(result),
+        "control_gap_kind": RegisterKind.CONTROL_GAP,
+        "treatment_class": treatment_class,
+        "nprm_exceeded": [i for i in result.plan if i.nprm and i.nprm.exceeded_by_sla],
+        "changes": {
+            kind: comparison.of(kind) for kind in ChangeKind
+        } if comparison is not None else {},
+        "change_kinds": tuple(ChangeKind),
+    }
+
+
 def _context(result: AuditResult) -> dict[str, Any]:
     counts = count(result)
     assets = {a.asset_id: a for a in result.facts.assets}
@@ -249,6 +351,9 @@ def _context(result: AuditResult) -> dict[str, Any]:
         "severity_colours": SEVERITY_COLOURS,
         "asset_views": _asset_views(result),
         "unlinked": unlinked,
+        "audit_date": (result.judged_on or result.started_at.date()).isoformat(),
+        **_control_views(result),
+        **_plan_views(result),
     }
 
 
@@ -256,10 +361,16 @@ def render_html(result: AuditResult) -> str:
     """Render ``result`` as a self-contained HTML page.
 
     Sections (each an element with that id): ``summary`` (organization, date, counts, top three
-    risks in words), ``heatmap`` (5×5 likelihood × impact SVG, cells coloured by NIST SP 800-30
-    Rev. 1 Table I-2), ``top-risks`` (the register), ``assets`` (per-asset detail),
-    ``severity`` (SVG bar chart), ``not-assessed``, ``problems`` and ``feeds``. Empty sections
-    say so. No script, no external stylesheet, font or image; print styles included.
+    risks in words), ``heatmap`` (5×5 likelihood × impact SVG of the residual risks, cells
+    coloured by NIST SP 800-30 Rev. 1 Table I-2), ``ocr-elements`` (the nine elements of HHS
+    OCR's risk-analysis guidance with the evidence behind each), ``controls`` (HIPAA Security
+    Rule coverage by safeguard), ``contradictions``, ``cpg`` (HPH CPG scorecard), ``hicp``
+    (HICP 2023 practices for the size tier), ``nprm`` (NPRM readiness: what would fail),
+    ``register`` (inherent and residual ratings, SRA level, 5×5 score, response), ``plan``
+    (the remediation plan), ``changes`` (since the previous run), ``assets`` (per-asset
+    detail), ``severity`` (SVG bar chart), ``not-assessed``, ``problems``, ``feeds`` and
+    ``method``. Empty sections say so. No script, no external stylesheet, font or image; print
+    styles included.
 
     Raises:
         ReportError: a template is missing or fails to render (a packaging bug).

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from caresec.model.control import ControlState
 from caresec.model.org import AuditResult
 from caresec.report.counts import count
+from caresec.report.views import register_counts
 
 #: Files listed by name under "inputs that could not be read" before summarizing the rest.
 MAX_FILES_LISTED = 10
@@ -32,8 +34,10 @@ def summary_table(result: AuditResult) -> Table:
     """A two-column rich :class:`~rich.table.Table` summarizing ``result``.
 
     Sections: inventory (assets, SBOMs, components, components not assessed), vulnerabilities
-    (distinct ids by severity, CISA KEV, matches), risks by NIST SP 800-30 Rev. 1 level, and
-    the inputs that could not be read (files with an ``error`` problem, then warnings).
+    (distinct ids by severity, CISA KEV, matches), risks by NIST SP 800-30 Rev. 1 level (with
+    register kinds and responses), controls and plan (safeguards not met / partly met,
+    contradicted answers, plan items), and the inputs that could not be read (files with an
+    ``error`` problem, then warnings).
     """
     c = count(result)
     table = Table(title=f"caresec audit: {result.org.name}", show_header=True, title_justify="left")
@@ -57,6 +61,20 @@ def summary_table(result: AuditResult) -> Table:
     table.add_row("Risks", str(c.risks))
     for level, n in c.by_level:
         table.add_row(Text(f"  {level}", style=_LEVEL_STYLES[str(level)]), str(n))
+    if result.register:
+        rc = register_counts(result)
+        table.add_row("  technical / control gap", f"{rc.technical} / {rc.control_gap}")
+        for treatment, n in rc.treatments:
+            if treatment != "open":
+                table.add_row(f"  {treatment}", str(n))
+    table.add_section()
+
+    if result.controls is not None:
+        states = [s.state for s in result.controls.statuses]
+        gaps = f"{states.count(ControlState.NOT_MET)} / {states.count(ControlState.PARTLY_MET)}"
+        table.add_row("Safeguards not met / partly met", gaps)
+        table.add_row("Answers contradicted by evidence", str(len(result.controls.contradictions)))
+    table.add_row("Plan items", str(len(result.plan)))
     table.add_section()
 
     table.add_row("Inputs that could not be read", str(len(c.unreadable)))

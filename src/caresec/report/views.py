@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from caresec.analyze.controls import rollup
 from caresec.catalogs.models import Safeguard
 from caresec.catalogs.registry import load_cpgs, load_hicp, load_hipaa_security_rule
-from caresec.model.control import ControlState, ControlStatus
+from caresec.model.control import ControlState, ControlStatus, CpgStatus
 from caresec.model.org import AuditResult, SizeTier
 from caresec.model.plan import RegisterKind
 
@@ -192,7 +192,7 @@ def register_counts(result: AuditResult) -> RegisterCounts:
     )
 
 
-def cpg_by_tier(result: AuditResult, tier: str) -> Sequence[object]:
+def cpg_by_tier(result: AuditResult, tier: str) -> Sequence[CpgStatus]:
     """The CPG statuses of one tier (``essential`` or ``enhanced``), in HHS order."""
     if result.controls is None:
         return ()

@@ -95,7 +95,8 @@ def control_gap_findings(
             Evidence(
                 collector="answers",
                 source=a.source or "answers.yaml",
-                description=f"{a.question_id} answered {a.value}" + (f": {a.note}" if a.note else ""),
+                description=f"{a.question_id} answered {a.value}"
+                + (f": {a.note}" if a.note else ""),
             )
             for a in status.answers
         )

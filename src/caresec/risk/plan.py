@@ -47,7 +47,6 @@ from caresec.model.plan import (
     ResponseKind,
 )
 from caresec.model.problems import InputProblem, ProblemSeverity
-from caresec.model.risk import Level
 from caresec.risk.findings import KIND_LIFECYCLE, KIND_VULNERABILITY
 from caresec.risk.gaps import KIND_CONTROL_GAP, ORG_ASSET_ID
 from caresec.risk.sla import RemediationPolicy
@@ -142,13 +141,15 @@ def _asset_list(asset_ids: Sequence[str]) -> str:
 def _vulnerability_item(
     findings: Sequence[Finding], assets: Mapping[str, Asset]
 ) -> tuple[PlanAction, str, str]:
-    matches = [f.vulnerability for f in findings if f.vulnerability is not None]
+    unique = {f.vulnerability.vulnerability_id: f.vulnerability
+              for f in findings if f.vulnerability is not None}
+    matches = [unique[k] for k in sorted(unique)]
     lead = matches[0].component
     where = _asset_list(sorted({a for f in findings for a in f.asset_ids}))
     label = f"{lead.name} {lead.version}".strip()
     fixes = "; ".join(
         f"{m.vulnerability_id} (fixed in {', '.join(m.fixed_versions) or 'no version known'})"
-        for m in sorted(matches, key=lambda m: m.vulnerability_id)
+        for m in matches
     )
     devices = any(
         assets[a].kind in DEVICE_KINDS for f in findings for a in f.asset_ids if a in assets

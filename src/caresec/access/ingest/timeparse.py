@@ -1,8 +1,8 @@
 """Timestamps of audit logs → UTC instants.
 
 Accepted: ISO 8601 / RFC 3339 date-times with a zone (``Z``, ``+02:00``, ``+0200``) or without
-one (then read in the given IANA time zone, the earlier instant where a wall-clock time occurs
-twice at a DST change, the later one where it does not occur), with ``T`` or a space, optional
+one (then read in the given IANA time zone: the earlier instant where a wall-clock time occurs
+twice at a DST change, the first instant after the change where it does not occur), with ``T`` or a space, optional
 fractions of a second, or a plain date (midnight). A ``time_format`` (Python ``strptime``
 directives) overrides the ISO reading. Vectorized with Apache Arrow; only a chunk that fails
 is re-read value by value to name the bad rows.
@@ -10,7 +10,7 @@ is re-read value by value to name the bad rows.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
@@ -48,19 +48,17 @@ def parse_instant(text: str, tz: str, time_format: str = "") -> datetime | None:
         return None
     try:
         if time_format:
-            parsed = datetime.strptime(value, time_format)  # noqa: DTZ007 - zone applied below
+            parsed = datetime.strptime(value, time_format)
         else:
             parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        local = parsed.replace(tzinfo=zone(tz))
-        # a wall-clock time skipped by a DST change does not round-trip: take the later instant
-        round_trip = local.astimezone(UTC).astimezone(zone(tz)).replace(tzinfo=None)
-        if round_trip != parsed:
-            local = (parsed + timedelta(hours=1)).replace(tzinfo=zone(tz))
-        parsed = local
-    return parsed.astimezone(UTC)
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    local = pc.assume_timezone(pa.array([parsed], type=pa.timestamp("us")), zone(tz).key,
+                               ambiguous="earliest", nonexistent="latest")
+    instant = local[0].as_py()
+    return instant.astimezone(UTC) if isinstance(instant, datetime) else None
 
 
 def parse_instants(values: pa.Array, tz: str, time_format: str = "") -> tuple[pa.Array, list[int]]:

@@ -9,7 +9,14 @@ here beyond the shipped catalogs. Documentation: docs/questionnaire.md.
 
 from caresec.analyze.controls.catalog import load_evidence_rules
 from caresec.analyze.controls.combine import combine, rollup
-from caresec.analyze.controls.context import EvidenceContext, KevExposure, build_context
+from caresec.analyze.controls.context import (
+    ACTIVITY_ACCESS_LOG_REVIEW,
+    ACTIVITY_BACKUP_CHECK,
+    ACTIVITY_ENCRYPTION_CHECK,
+    EvidenceContext,
+    KevExposure,
+    build_context,
+)
 from caresec.analyze.controls.evaluate import evaluate_context, evaluate_controls
 from caresec.analyze.controls.predicates import PREDICATES, Verdict
 from caresec.analyze.controls.rules import (
@@ -24,6 +31,9 @@ from caresec.analyze.controls.rules import (
 )
 
 __all__ = [
+    "ACTIVITY_ACCESS_LOG_REVIEW",
+    "ACTIVITY_BACKUP_CHECK",
+    "ACTIVITY_ENCRYPTION_CHECK",
     "PREDICATES",
     "AllOf",
     "AnyOf",

@@ -142,7 +142,8 @@ def combine(answered: AnswerRollup, outcomes: Sequence[tuple[str, RuleOutcome]])
     elif s is None:
         claim, how = a, "from answers"
     elif a is ControlState.NOT_MET:
-        claim, how = ControlState.PARTLY_MET, "answer no raised to partly met by supporting evidence"
+        claim = ControlState.PARTLY_MET
+        how = "answer no raised to partly met by supporting evidence"
     elif a is ControlState.NOT_APPLICABLE:
         claim, how = s, "answered not applicable, but the evidence shows the safeguard applies"
     else:

@@ -20,6 +20,11 @@ from caresec.model.component import Sbom
 from caresec.model.finding import Finding, FindingStatus, Severity, VulnerabilityMatch
 from caresec.model.risk import Risk
 
+# Collection activities the evidence rules know by name (``activities`` of build_context).
+ACTIVITY_ACCESS_LOG_REVIEW = "access-log-review"
+ACTIVITY_ENCRYPTION_CHECK = "encryption-check"
+ACTIVITY_BACKUP_CHECK = "backup-check"
+
 # Finding kinds as risk/findings.py names them.
 KIND_VULNERABILITY = "vulnerability"
 KIND_LIFECYCLE = "lifecycle"

@@ -108,8 +108,9 @@ def _no_addressable(
         )
     elif unknown:
         verdict = NprmVerdict.UNKNOWN
-        reason = f"{len(unknown)} of {len(mine)} addressable specifications are unknown: " + listing(
-            [s.control_id for s in unknown]
+        reason = (
+            f"{len(unknown)} of {len(mine)} addressable specifications are unknown: "
+            + listing([s.control_id for s in unknown])
         )
     else:
         verdict = NprmVerdict.WOULD_PASS

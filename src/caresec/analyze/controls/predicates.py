@@ -365,7 +365,9 @@ class CoverageParams(Params):
     kinds: tuple[AssetKind, ...] | None = None
 
 
-_SOFTWARE_KINDS = tuple(k for k in AssetKind if k not in (AssetKind.VENDOR, AssetKind.CLOUD_SERVICE))
+_SOFTWARE_KINDS = tuple(
+    k for k in AssetKind if k not in (AssetKind.VENDOR, AssetKind.CLOUD_SERVICE)
+)
 
 
 def sbom_coverage_below(ctx: EvidenceContext, p: CoverageParams) -> Verdict:

@@ -1,0 +1,77 @@
+"""Normalization of names and postal addresses for the family / neighbour detector.
+
+Surname: the family name (the part before a comma in ``Last, First``, else the last word), upper
+case, digits and punctuation removed (Synthea appends digits to names: ``Mosciski958``).
+
+Address: upper case, punctuation removed, USPS Publication 28 (Appendix C1) street suffix and
+secondary unit designator abbreviations applied (``STREET`` → ``ST``, ``APARTMENT`` → ``APT``),
+directionals abbreviated (``NORTH`` → ``N``). The *household* key keeps the unit (``APT 4``) and
+the ZIP code (first five digits) or else the city; the *building* key drops the unit, so that two
+flats of one building share it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SUFFIXES = {
+    "STREET": "ST", "STR": "ST", "AVENUE": "AVE", "AV": "AVE", "AVEN": "AVE", "ROAD": "RD",
+    "DRIVE": "DR", "DRIV": "DR", "LANE": "LN", "BOULEVARD": "BLVD", "BOUL": "BLVD",
+    "COURT": "CT", "PLACE": "PL", "TERRACE": "TER", "CIRCLE": "CIR", "HIGHWAY": "HWY",
+    "PARKWAY": "PKWY", "SQUARE": "SQ", "TRAIL": "TRL", "ROUTE": "RTE", "WAY": "WAY",
+    "ALLEY": "ALY", "CRESCENT": "CRES", "EXPRESSWAY": "EXPY", "FREEWAY": "FWY",
+    "HEIGHTS": "HTS", "JUNCTION": "JCT", "LOCK": "LCK", "LOCKS": "LCKS", "MOUNT": "MT",
+    "NECK": "NCK", "POINT": "PT", "RIDGE": "RDG", "STATION": "STA", "TURNPIKE": "TPKE",
+    "VIEW": "VW", "VILLAGE": "VLG", "CROSSING": "XING", "GARDENS": "GDNS", "GROVE": "GRV",
+}
+_DIRECTIONS = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE",
+               "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW"}
+_UNITS = {"APARTMENT": "APT", "APT": "APT", "UNIT": "APT", "SUITE": "APT", "STE": "APT",
+          "FLAT": "APT", "ROOM": "APT", "RM": "APT", "FLOOR": "FL", "FL": "FL", "#": "APT",
+          "NO": "APT", "NUMBER": "APT", "LOT": "APT", "SPACE": "APT", "TRLR": "APT"}
+_PUNCT = re.compile(r"[^\w\s#]")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
+
+
+def surname_key(name: str, family: str = "") -> str:
+    """The normalized family name of ``name`` (or of ``family`` when given); "" when none."""
+    text = family or name
+    if not family and "," in text:
+        text = text.split(",", 1)[0]
+    elif not family:
+        parts = text.split()
+        text = parts[-1] if parts else ""
+    cleaned = _DIGITS.sub("", _PUNCT.sub("", text.upper()))
+    return _SPACES.sub("", cleaned)
+
+
+def address_keys(street: str, city: str = "", postal_code: str = "") -> tuple[str, str]:
+    """(household key, building key) of an address; ("", "") when the street is empty.
+
+    Args:
+        street: street line(s), with any unit (``12 Main Street, Apt 4``).
+        city: city, used when there is no ZIP code.
+        postal_code: ZIP or postal code; the first five digits of a US ZIP are used.
+    """
+    text = _SPACES.sub(" ", _PUNCT.sub(" ", street.upper().replace("#", " # "))).strip()
+    if not text:
+        return "", ""
+    tokens = text.split(" ")
+    building: list[str] = []
+    unit: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in _UNITS and i + 1 < len(tokens) and building:
+            unit = [_UNITS[token], tokens[i + 1]]
+            i += 2
+            continue
+        building.append(_SUFFIXES.get(token, _DIRECTIONS.get(token, token)))
+        i += 1
+    zip_match = _ZIP.search(postal_code or "")
+    place = zip_match.group(1) if zip_match else _SPACES.sub(" ", city.upper().strip())
+    street_key = " ".join(building)
+    household = f"{street_key} {' '.join(unit)}".strip() + f"|{place}"
+    return household, f"{street_key}|{place}"
