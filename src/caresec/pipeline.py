@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from caresec.analyze.controls import evaluate_controls
 from caresec.analyze.vulns import match_components
-from caresec.collect.answers import read_answers
+from caresec.collect.answers import collect_answers, inventory_file_dates
 from caresec.collect.inventory import collect_inventory
 from caresec.collect.org import load_org
 from caresec.collect.sbom import collect_sboms
@@ -23,7 +23,6 @@ from caresec.model import (
     AuditResult,
     Facts,
     InputProblem,
-    OrgConfig,
     PlanStatusEntry,
     ProblemSeverity,
     RiskResponse,
@@ -44,9 +43,6 @@ from caresec.store.runs import RUNS_FILE, RunStore
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
-
-ANSWERS_FILE = "answers.yaml"
-INVENTORY_SUFFIXES = (".csv", ".xlsx")
 
 
 def run_audit(
@@ -99,7 +95,7 @@ def run_audit(
         epss = store.epss_for({cve for m in matches for cve in (m.vulnerability_id, *m.aliases)})
 
     say("Reading answers and risk decisions")
-    answers, answer_problems = read_answers(org.root / ANSWERS_FILE, display=ANSWERS_FILE)
+    answers, answer_problems = collect_answers(org)
     no_responses: tuple[RiskResponse, ...] = ()
     responses, response_problems = _read_decisions(
         org.root / RESPONSES_FILE, RESPONSES_FILE, parse_risk_responses, "risk-responses",
@@ -122,7 +118,7 @@ def run_audit(
         matches=matches,
         answers=answers,
         today=judged_on,
-        inventory_mtimes=_inventory_dates(org),
+        inventory_mtimes=inventory_file_dates(org),
         risks=technical_risks,
         previous_run=previous is not None,
     )
@@ -181,21 +177,4 @@ def _read_decisions(
     return value, tuple(problems)
 
 
-def _inventory_dates(org: OrgConfig) -> dict[str, date]:
-    """Modification date of each inventory file, keyed as asset sources name it
-    (``inventory/assets.csv``)."""
-    if not org.inventory_dir.is_dir():
-        return {}
-    dates: dict[str, date] = {}
-    for path in sorted(org.inventory_dir.iterdir()):
-        if path.suffix.lower() not in INVENTORY_SUFFIXES or path.name.startswith((".", "~$")):
-            continue
-        try:
-            shown = path.relative_to(org.root).as_posix()
-        except ValueError:
-            shown = str(path)
-        dates[shown] = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
-    return dates
-
-
-__all__ = ["ANSWERS_FILE", "Progress", "run_audit"]
+__all__ = ["Progress", "run_audit"]

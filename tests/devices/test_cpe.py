@@ -6,7 +6,6 @@ NISTIR 7696 §6.2; version facts are those of the CVEs named in each case.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -278,7 +277,3 @@ def test_inventory_where_queries() -> None:
         "cpe:2.3:a:nextgen:mirth_connect:*:*:*:*:*:*:*:*", components)] == ["mirth"]
     with pytest.raises(ValueError):
         components_matching("openssl", components)
-
-
-def test_fixture_is_json(fixtures: Path) -> None:
-    json.loads((fixtures / "devices/nvd.api2.running-on.json").read_text("utf-8"))

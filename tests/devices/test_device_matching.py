@@ -65,8 +65,8 @@ def _advisory(shared: Path, name: str) -> CsafAdvisory:
     ],
 )
 def test_icsma_device_matches(
-    shared_data: Path, make_device: Callable[..., Asset], advisory: str, vendor: str, model: str, version: str, matched: bool,
-    basis: MatchBasis | None, fixed: tuple[str, ...],
+    shared_data: Path, make_device: Callable[..., Asset], advisory: str, vendor: str,
+    model: str, version: str, matched: bool, basis: MatchBasis | None, fixed: tuple[str, ...],
 ) -> None:
     asset = make_device("DEV-1", vendor, model, version)
     matches, _unparsed = match_devices([asset], [_advisory(shared_data, advisory)])
@@ -77,8 +77,9 @@ def test_icsma_device_matches(
 
 
 @pytest.mark.realdata
-def test_confidence_follows_basis_and_name(shared_data: Path,
-                                           make_device: Callable[..., Asset]) -> None:
+def test_confidence_follows_basis_and_name(
+    shared_data: Path, make_device: Callable[..., Asset]
+) -> None:
     exact = match_devices([make_device("B", "BD", "Alaris 8015 PC Unit", "9.7")],
                           [_advisory(shared_data, "icsma-17-017-02")])[0]
     assert [(m.basis, m.confidence) for m in exact] == [
@@ -92,8 +93,9 @@ def test_confidence_follows_basis_and_name(shared_data: Path,
 
 
 @pytest.mark.realdata
-def test_unparsed_versions_are_listed_with_the_devices_they_concern(shared_data: Path,
-                                                                    make_device: Callable[..., Asset]) -> None:
+def test_unparsed_versions_are_listed_with_the_devices_they_concern(
+    shared_data: Path, make_device: Callable[..., Asset]
+) -> None:
     asset = make_device("A", "Abbott Laboratories", "Accent MRI", "1")
     _matches, unparsed = match_devices([asset], [_advisory(shared_data, "icsma-17-241-01")])
     texts = {(u.product, u.text) for u in unparsed}
@@ -103,8 +105,9 @@ def test_unparsed_versions_are_listed_with_the_devices_they_concern(shared_data:
 
 
 @pytest.mark.realdata
-def test_device_vulnerability_records_carry_cvss_and_basis(shared_data: Path,
-                                                           make_device: Callable[..., Asset]) -> None:
+def test_device_vulnerability_records_carry_cvss_and_basis(
+    shared_data: Path, make_device: Callable[..., Asset]
+) -> None:
     asset = make_device("VSM", "Hill-Rom", "Connex Vital Signs Monitor", "2.43.01")
     matches, _ = match_devices([asset], [_advisory(shared_data, "icsma-21-152-01")])
     records = device_vulnerability_matches(matches, {}, {})
@@ -119,8 +122,9 @@ def test_device_vulnerability_records_carry_cvss_and_basis(shared_data: Path,
 
 
 @pytest.mark.realdata
-def test_mitigation_only_advisory_yields_compensating_controls(shared_data: Path,
-                                                               make_device: Callable[..., Asset]) -> None:
+def test_mitigation_only_advisory_yields_compensating_controls(
+    shared_data: Path, make_device: Callable[..., Asset]
+) -> None:
     # ICSMA-20-049-02 gives only mitigations: restrict physical access, enable the "system
     # lock" password.
     asset = make_device("US", "General Electric", "LOGIQ E10", "R3", ClinicalCriticality.DIAGNOSTIC)

@@ -33,7 +33,7 @@ def test_report_schema_returns_a_fresh_copy() -> None:
 def test_report_validates_and_round_trips(audit: AuditResult) -> None:
     doc = json.loads(render_json(audit))
     Draft202012Validator(report_schema()).validate(doc)
-    assert doc["schema_version"] == "1.0.0"
+    assert doc["schema_version"] == "1.1.0"
     assert doc["tool"] == {"name": "caresec", "version": __version__}
     assert doc["org"] == {"name": "Lakeside Community Hospital", "size_tier": "medium"}
     assert doc["started_at"] == "2026-11-30T14:05:00+00:00"
@@ -42,22 +42,25 @@ def test_report_validates_and_round_trips(audit: AuditResult) -> None:
     assert summary["components"] == 5
     assert summary["vulnerabilities_by_severity"]["critical"] == 3
     assert summary["kev"] == 2 and summary["kev_ransomware"] == 2
+    # Residual levels: 7 very high (2 on the EHR, 5 organization-wide gaps), 4 high,
+    # 2 moderate, 3 low (see tests/report/test_html.py for the heat map cells).
     assert summary["risks_by_level"] == {
-        "very high": 2, "high": 2, "moderate": 1, "low": 2, "very low": 0,
+        "very high": 7, "high": 4, "moderate": 2, "low": 3, "very low": 0,
     }
     assert summary["problems"] == {"error": 1, "warning": 1}
     assert summary["unreadable_inputs"] == ["sboms/lab.cdx.json"]
 
     assert [r["risk_id"] for r in doc["risks"]] == [r.risk_id for r in audit.risks]
     top = doc["risks"][0]
-    assert top["risk_id"] == "RISK-A-EHR-TE-RANSOMWARE"
+    assert top["risk_id"] == "RISK-A-EHR-TE-RANSOMWARE-CVE-2023-43208"
     assert top["level"] == "very high" and top["score"] == audit.risks[0].score
     assert top["likelihood"]["level"] == "very high"
     assert "in CISA KEV since 2024-05-20" in top["likelihood"]["rationale"]
     assert "250,000 ePHI records" in top["impact"]["rationale"]
     assert top["finding_ids"] == ["VULN-A-EHR-CVE-2023-43208"]
 
-    pump = next(r for r in doc["risks"] if r["risk_id"] == "RISK-A-PUMP-TE-VULN-EXPLOIT")
+    pump = next(r for r in doc["risks"]
+                if r["risk_id"] == "RISK-A-PUMP-TE-MEDDEV-COMPROMISE-CVE-2021-33885")
     # Table I-2: likelihood moderate × impact very high = high.
     assert (pump["likelihood"]["level"], pump["impact"]["level"], pump["level"]) == (
         "moderate", "very high", "high",
@@ -86,6 +89,63 @@ def test_report_validates_and_round_trips(audit: AuditResult) -> None:
     assert pacs["network_zone"] == "clinical"
 
 
+def test_register_plan_controls_and_comparison(audit: AuditResult) -> None:
+    doc = json.loads(render_json(audit))
+    assert [e["risk_id"] for e in doc["register"]] == [r["risk_id"] for r in doc["risks"]]
+    ehr = next(e for e in doc["register"]
+               if e["risk_id"] == "RISK-A-EHR-TE-VULN-EXPLOIT-CVE-2023-43208")
+    # Inherent: Table I-2 very high × very high = very high, 5×5 = 5 × 5 = 25. Residual: one
+    # likelihood step for counter-control coverage ½; Table I-2 high × very high = very high,
+    # 5×5 = 4 × 5 = 20; the SRA Tool projection of very high is high.
+    assert (ehr["inherent"]["level"], ehr["inherent"]["matrix_score"]) == ("very high", 25)
+    assert (ehr["residual"]["likelihood"]["level"], ehr["residual"]["level"]) == (
+        "high", "very high",
+    )
+    assert (ehr["residual"]["matrix_score"], ehr["residual"]["sra_level"]) == (20, "high")
+    assert ehr["control_ids"] == ["164.308(a)(1)(ii)(B)", "164.308(a)(5)(ii)(B)",
+                                  "164.312(c)(1)"]
+    hr = next(e for e in doc["register"]
+              if e["risk_id"] == "RISK-A-HR-TE-VULN-EXPLOIT-CVE-2021-44228")
+    assert hr["treatment"] == "accepted"
+    assert hr["response"]["expires"] == "2027-06-30" and hr["response"]["in_force"] is True
+    pacs = next(e for e in doc["register"]
+                if e["risk_id"] == "RISK-A-PACS-TE-VULN-EXPLOIT-EOS-A-PACS")
+    assert pacs["treatment"] == "acceptance expired" and pacs["response"]["expired"] is True
+    assert doc["summary"]["register"] == {
+        "technical": 7, "control_gap": 9,
+        "treatments": {"accepted": 1, "acceptance expired": 1, "open": 14},
+        "expired_responses": 1,
+    }
+
+    assert [i["rank"] for i in doc["plan"]] == list(range(1, len(doc["plan"]) + 1))
+    mirth = next(i for i in doc["plan"] if i["item_id"] == "PLAN-mirth-connect-4.4.0")
+    assert mirth["status"] == "remediating" and mirth["status_source"] == "plan-status.yaml:3"
+    assert mirth["nprm"]["requirement_id"] == "NPRM-PATCH-CRITICAL"
+    assert mirth["nprm"]["days"] == 15  # 90 FR 898: critical patches within 15 days
+    assert mirth["due"] == "2026-12-15"  # very high: 15 days (CISA BOD 19-02)
+
+    controls = doc["controls"]
+    administrative = controls["coverage_by_safeguard"][0]
+    assert administrative["safeguard"] == "administrative"
+    assert administrative["counts"] == {
+        "met": 1, "partly met": 0, "not met": 1, "unknown": 0, "not applicable": 0,
+    }
+    assert controls["contradictions"][0]["question_id"] == "Q-308-a1-iiB-02"
+    assert controls["hicp"]["size_tier"] == "medium"
+    assert len(controls["hicp"]["practices"]) == 10
+    assert [n["requirement_id"] for n in controls["nprm"] if n["verdict"] == "would fail"] == [
+        "NPRM-PATCH-CRITICAL", "NPRM-MFA",
+    ]
+    comparison = doc["comparison"]
+    assert comparison["previous_run_id"] == 7
+    assert [(c["risk_id"], c["change"]) for c in comparison["changes"]] == [
+        ("RISK-A-EHR-TE-RANSOMWARE-CVE-2023-43208", "new"),
+        ("RISK-A-NAS-TE-VULN-EXPLOIT-CVE-2019-0708", "resolved"),
+        ("RISK-A-PUMP-TE-MEDDEV-COMPROMISE-CVE-2021-33885", "down"),
+        ("RISK-A-PUMP-TE-VULN-EXPLOIT-CVE-2021-33885", "up"),
+    ]
+
+
 def test_no_phi_from_extra_columns(audit: AuditResult) -> None:
     text = render_json(audit)
     assert PHI_LIKE not in text
@@ -101,6 +161,8 @@ def test_owner_kept_as_given(audit: AuditResult) -> None:
 def test_empty_audit_validates(empty_audit: AuditResult) -> None:
     doc = json.loads(render_json(empty_audit))
     assert doc["risks"] == [] and doc["summary"]["risks"] == 0
+    assert doc["register"] == [] and doc["plan"] == []
+    assert doc["controls"] is None and doc["comparison"] is None
 
 
 @pytest.mark.parametrize(
@@ -112,6 +174,11 @@ def test_empty_audit_validates(empty_audit: AuditResult) -> None:
             "/risks/0/likelihood/score",
         ),
         (lambda d: d["summary"].pop("assets"), "/summary"),
+        (
+            lambda d: d["register"][0]["residual"].__setitem__("matrix_score", 26),
+            "/register/0/residual/matrix_score",
+        ),
+        (lambda d: d["plan"][0].__setitem__("status", "done"), "/plan/0/status"),
         (lambda d: d.__setitem__("patients", []), "/"),
         (
             lambda d: d["assets"][0].__setitem__("end_of_support", "2020-13-45"),

@@ -6,8 +6,9 @@ user and local day; new-workstation one per user and workstation.
 
 Score (0–100, one decimal): the detector's weight (``access-explanations.yaml``), plus
 ``min(8, 3·log2 events)``, plus ``min(4, 2·(days − 1))``; plus 6 for a patient pattern when the
-patient had no encounter, appointment or order within 7 days of any of the accesses (nobody was
-caring for them then); plus, for volume, ``min(20, 2·(z − z_threshold))``; for after-hours and
+patient was not in care at any of the accesses (no encounter or order within 7 days, no
+appointment from 7 days before to 60 days after); plus 6 for a coworker of the same department;
+plus, for volume, ``min(20, 2·(z − z_threshold))``; for after-hours and
 new-workstation ``min(10, 2·(patients − 1))`` and 4 when the role, too, rarely works at that hour,
 or when nobody else ever used the workstation; plus 5 for each other pattern that fired on the
 same events (at most 15). Capped at 100.
@@ -166,6 +167,7 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
     elif pattern is AccessPattern.COWORKER:
         detail = ("works in the same department" if first.m1 >= 1 else
                   f"works in {first.detail}" if first.detail else "an employee")
+        score += 6.0 if first.m1 >= 1 else 0.0
     elif pattern in (AccessPattern.DECEASED, AccessPattern.AFTER_TERMINATION):
         detail = _day(int(first.m1))
     elif pattern is AccessPattern.BREAK_GLASS:
@@ -184,8 +186,8 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
         score += min(10.0, 2.0 * (len(patient_ids) - 1))
         role_rare = first.m2 < params.after_hours_role_share
         score += 4.0 if role_rare else 0.0
-        detail = (f"the user does {first.m1:.1%} of their work (the {info.role or 'role'} role "
-                  f"{first.m2:.1%})")
+        detail = (f"the user worked on {first.m1:.0%} of their active days (the "
+                  f"{info.role or 'unknown'} role on {first.m2:.1%} of its user-days)")
     elif pattern is AccessPattern.NEW_WORKSTATION:
         score += min(10.0, 2.0 * (len(patient_ids) - 1))
         nobody = first.m2 <= 0
@@ -209,11 +211,12 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
     if detector.scope == "unexplained":
         evidence.append(_unexplained_sentence(catalog))
     if pattern in PATIENT_PATTERNS:
-        evidence.append("The patient had an encounter, appointment or order within 7 days of "
-                        "these accesses, but none that links this user or the user's department."
-                        if in_care else
-                        "The patient had no encounter, appointment or order within 7 days of "
-                        "these accesses: nobody was caring for the patient then.")
+        evidence.append("The patient was in care then (an encounter, order or upcoming "
+                        "appointment), but nothing links this user or the user's department to "
+                        "it." if in_care else
+                        "The patient was not in care then (no encounter or order within 7 days, "
+                        "no appointment in the next 60 days): nobody had a reason to open the "
+                        "record.")
     evidence.extend(extra)
     evidence.append(f"{len(event_ids)} event(s) on {len(days)} day(s)"
                     + (f" from workstation(s) {', '.join(workstations[:5])}" if workstations

@@ -104,12 +104,14 @@ class Parameters(BaseModel):
     termination_grace_days: int = Field(ge=0)
     after_hours_own_share: float = Field(gt=0, lt=1)
     after_hours_role_share: float = Field(gt=0, lt=1)
-    after_hours_min_events: int = Field(ge=1)
+    after_hours_min_days: int = Field(ge=1)
+    after_hours_min_patients: int = Field(ge=1)
     volume_z: float = Field(gt=0)
     volume_min_unexplained: int = Field(ge=1)
     volume_min_lookups: int = Field(ge=1)
     new_workstation_baseline_days: int = Field(ge=0)
     new_workstation_department_share: float = Field(gt=0, lt=1)
+    new_workstation_min_patients: int = Field(ge=1)
 
 
 class ExplanationCatalog(CatalogHeader):

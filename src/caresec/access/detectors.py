@@ -15,14 +15,16 @@ for the evidence and the score). Case assembly happens in :mod:`caresec.access.c
 * break-the-glass: a break-glass event with no care-evidence relationship (user or department)
   whose span ``[s0, s1]`` meets ``[t, t + N hours]`` (all);
 * vip, coworker, family-or-neighbour, deceased: properties of the patient (unexplained);
-* after-hours: hours (with the neighbouring hours) in which the user's own share of events is
-  below ``after_hours_own_share`` (users with at least ``after_hours_min_events``), or the
-  role's share is below ``after_hours_role_share`` (others) (unexplained);
+* after-hours: hours (with the neighbouring hours) in which the user worked on at most
+  ``after_hours_own_share`` of their active days (users with at least ``after_hours_min_days``),
+  or the role's users on less than ``after_hours_role_share`` of theirs (others), on days the
+  user opened at least ``after_hours_min_patients`` unexplained patients then (unexplained);
 * volume: user-days whose unexplained patients, or lookups, exports and prints, exceed the
   role's mean by ``volume_z`` standard deviations (at least 1) and a minimum (all);
 * new-workstation: first used by the user after the baseline days, on a workstation that, not
   counting the user, serves the user's department for less than the configured share of its
-  events (or that nobody else used) (unexplained).
+  events (or that nobody else used), on days the user opened at least ``min_patients``
+  unexplained patients from it (unexplained).
 """
 
 from __future__ import annotations
@@ -64,12 +66,13 @@ def uattr_sql() -> str:
 
 
 def cube_sql() -> str:
-    """Events per user, local day, local hour and workstation."""
+    """Events per user, local day, local hour and workstation (``n_bulk``: lookups, exports and
+    prints that name no patient, such as searches and patient lists)."""
     return (
         "SELECT user_id, lday, lhour, workstation, count(*) AS n, min(t) AS t_first, "
-        f"sum(CASE WHEN action IN {BULK_ACTIONS} THEN 1 ELSE 0 END) AS n_bulk FROM ("
-        "SELECT user_id, lday, lhour, COALESCE(workstation, '') AS workstation, t, action "
-        "FROM ev) x GROUP BY user_id, lday, lhour, workstation"
+        f"sum(CASE WHEN action IN {BULK_ACTIONS} AND patient_id IS NULL THEN 1 ELSE 0 END) "
+        "AS n_bulk FROM (SELECT user_id, lday, lhour, COALESCE(workstation, '') AS workstation, "
+        "t, action, patient_id FROM ev) x GROUP BY user_id, lday, lhour, workstation"
     )
 
 
@@ -83,11 +86,16 @@ def uev_sql() -> str:
 
 
 def volume_sql(p: Parameters) -> dict[str, str]:
-    """``vday`` (per user-day counts), ``vstat`` (per role) and ``vflag`` (flagged days)."""
+    """``vday`` (per user-day: patients, unexplained patients, and unexplained or patient-less
+    lookups, exports and prints), ``vstat`` (per role) and ``vflag`` (flagged days)."""
     vday = (
-        "SELECT c.user_id, c.lday, COALESCE(u.role, '') AS role, c.n_bulk, "
+        "SELECT c.user_id, c.lday, COALESCE(u.role, '') AS role, "
+        "c.n_bulk + COALESCE(b.n_bulk, 0) AS n_bulk, "
         "COALESCE(d.n_pat, 0) AS n_pat, COALESCE(x.n_unx, 0) AS n_unx FROM ("
         "SELECT user_id, lday, sum(n_bulk) AS n_bulk FROM cube GROUP BY user_id, lday) c "
+        "LEFT JOIN (SELECT user_id, lday, count(*) AS n_bulk FROM uev "
+        f"WHERE action IN {BULK_ACTIONS} GROUP BY user_id, lday) b "
+        "ON b.user_id = c.user_id AND b.lday = c.lday "
         "LEFT JOIN (SELECT user_id, lday, count(*) AS n_pat FROM touch GROUP BY user_id, lday) d "
         "ON d.user_id = c.user_id AND d.lday = c.lday "
         "LEFT JOIN (SELECT user_id, lday, count(*) AS n_unx FROM unx GROUP BY user_id, lday) x "
@@ -113,7 +121,7 @@ def volume_sql(p: Parameters) -> dict[str, str]:
 
 def allflag_sql(p: Parameters) -> str:
     """One scan of all events for the all-events detectors (self, after-termination,
-    break-the-glass, lookups on flagged volume days)."""
+    break-the-glass, patient-less lookups on flagged volume days)."""
     grace = p.termination_grace_days
     return (
         "SELECT e.event_id, e.t, e.lt, e.lday, e.user_id, e.patient_id, e.action, "
@@ -122,7 +130,7 @@ def allflag_sql(p: Parameters) -> str:
         f"CASE WHEN tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace} "
         "THEN 1 ELSE 0 END AS is_term, "
         f"CASE WHEN vf.user_id IS NOT NULL AND e.action IN {BULK_ACTIONS} "
-        "THEN 1 ELSE 0 END AS is_bulk, tu.term_day "
+        "AND e.patient_id IS NULL THEN 1 ELSE 0 END AS is_bulk, tu.term_day "
         "FROM ev e "
         "LEFT JOIN (SELECT DISTINCT patient_id, employee_user_id AS user_id FROM patients "
         "WHERE employee_user_id IS NOT NULL) sp "
@@ -134,35 +142,48 @@ def allflag_sql(p: Parameters) -> str:
         "WHERE sp.user_id IS NOT NULL "
         f"OR (tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace}) "
         f"OR (e.btg AND e.patient_id IS NOT NULL) "
-        f"OR (vf.user_id IS NOT NULL AND e.action IN {BULK_ACTIONS})"
+        f"OR (vf.user_id IS NOT NULL AND e.action IN {BULK_ACTIONS} AND e.patient_id IS NULL)"
     )
 
 
 def after_hours_sql(p: Parameters) -> dict[str, str]:
-    """Hour norms per user and role, and the flagged (user, local hour) pairs ``ahflag``."""
+    """Hour norms per user and role (in active days), and the flagged (user, local hour)
+    pairs ``ahflag``.
+
+    ``uh``: days on which the user worked in each local hour; ``uhw``: the most such days over
+    the hour and its two neighbours; ``ud``: the user's active days. A pair is flagged when the
+    user has at least ``after_hours_min_days`` active days and worked in the hour window on at
+    most ``after_hours_own_share`` of them, or, with fewer days, when the role's users worked in
+    it on less than ``after_hours_role_share`` of theirs.
+    """
     near = ("(x.lhour = h.lhour OR x.lhour = (h.lhour + 1) % 24 "
             "OR x.lhour = (h.lhour + 23) % 24)")
     return {
-        "uh": "SELECT user_id, lhour, sum(n) AS n FROM cube GROUP BY user_id, lhour",
-        "uhw": ("SELECT h.user_id, h.lhour, sum(x.n) AS nwin FROM uh h JOIN uh x "
+        "uh": ("SELECT user_id, lhour, count(DISTINCT lday) AS ndays FROM cube "
+               "GROUP BY user_id, lhour"),
+        "ud": "SELECT user_id, count(DISTINCT lday) AS ndays FROM cube GROUP BY user_id",
+        "uhw": ("SELECT h.user_id, h.lhour, max(x.ndays) AS nwin FROM uh h JOIN uh x "
                 f"ON x.user_id = h.user_id AND {near} GROUP BY h.user_id, h.lhour"),
-        "rh": ("SELECT u.role, h.lhour, sum(h.n) AS n FROM uh h JOIN uattr u "
-               "ON u.user_id = h.user_id GROUP BY u.role, h.lhour"),
-        "rhw": ("SELECT h.role, h.lhour, sum(x.n) AS nwin FROM rh h JOIN rh x "
-                f"ON x.role = h.role AND {near} GROUP BY h.role, h.lhour"),
+        "rhw": ("SELECT u.role, h.lhour, sum(h.nwin) AS nwin FROM uhw h JOIN uattr u "
+                "ON u.user_id = h.user_id GROUP BY u.role, h.lhour"),
+        "rd": ("SELECT u.role, sum(d.ndays) AS ndays FROM ud d JOIN uattr u "
+               "ON u.user_id = d.user_id GROUP BY u.role"),
         "ahflag": (
-            "SELECT w.user_id, w.lhour, CAST(w.nwin AS DOUBLE) / ut.total AS own_share, "
-            "CAST(rw.nwin AS DOUBLE) / rt.total AS role_share, ut.total "
-            "FROM uhw w "
-            "JOIN (SELECT user_id, sum(n) AS total FROM uh GROUP BY user_id) ut "
-            "ON ut.user_id = w.user_id "
+            "SELECT w.user_id, w.lhour, CAST(w.nwin AS DOUBLE) / ud.ndays AS own_share, "
+            "CAST(rw.nwin AS DOUBLE) / rd.ndays AS role_share, ud.ndays "
+            "FROM uhw w JOIN ud ON ud.user_id = w.user_id "
             "JOIN uattr u ON u.user_id = w.user_id "
             "JOIN rhw rw ON rw.role = u.role AND rw.lhour = w.lhour "
-            "JOIN (SELECT role, sum(n) AS total FROM rh GROUP BY role) rt ON rt.role = u.role "
-            f"WHERE (ut.total >= {p.after_hours_min_events} AND "
-            f"w.nwin < {p.after_hours_own_share} * ut.total) OR "
-            f"(ut.total < {p.after_hours_min_events} AND "
-            f"rw.nwin < {p.after_hours_role_share} * rt.total)"
+            "JOIN rd ON rd.role = u.role "
+            f"WHERE (ud.ndays >= {p.after_hours_min_days} AND "
+            f"w.nwin <= {p.after_hours_own_share} * ud.ndays) OR "
+            f"(ud.ndays < {p.after_hours_min_days} AND "
+            f"rw.nwin < {p.after_hours_role_share} * rd.ndays)"
+        ),
+        "ahdays": (
+            "SELECT e.user_id, e.lday FROM uev e JOIN ahflag f ON f.user_id = e.user_id "
+            "AND f.lhour = e.lhour GROUP BY e.user_id, e.lday "
+            f"HAVING count(DISTINCT e.patient_id) >= {p.after_hours_min_patients}"
         ),
     }
 
@@ -185,6 +206,12 @@ def new_workstation_sql(p: Parameters) -> dict[str, str]:
             f"WHERE w.first_t >= b.t0 + {p.new_workstation_baseline_days * DAY} AND "
             f"(a.n - w.n = 0 OR COALESCE(d.n, w.n) - w.n < "
             f"{p.new_workstation_department_share} * (a.n - w.n))"
+        ),
+        "nwdays": (
+            "SELECT e.user_id, e.workstation, e.lday FROM uev e JOIN nwflag f "
+            "ON f.user_id = e.user_id AND f.workstation = e.workstation WHERE e.t >= f.first_t "
+            "GROUP BY e.user_id, e.workstation, e.lday "
+            f"HAVING count(DISTINCT e.patient_id) >= {p.new_workstation_min_patients}"
         ),
     }
 
@@ -220,8 +247,7 @@ def hits_sql(p: Parameters) -> str:
         + " FROM allflag a JOIN vflag f ON f.user_id = a.user_id AND f.lday = a.lday "
         "WHERE a.is_bulk = 1",
         _hit("volume", "e", m1="f.n_unx", m2="f.n_bulk")
-        + " FROM uev e JOIN vflag f ON f.user_id = e.user_id AND f.lday = e.lday "
-        f"WHERE e.action NOT IN {BULK_ACTIONS}",
+        + " FROM uev e JOIN vflag f ON f.user_id = e.user_id AND f.lday = e.lday",
         _hit("vip") + " FROM uev e JOIN patients p ON p.patient_id = e.patient_id WHERE p.vip",
         _hit("coworker", detail="COALESCE(cw.department, '')",
              m1="CASE WHEN cw.department = u.department THEN 1 ELSE 0 END")
@@ -242,23 +268,28 @@ def hits_sql(p: Parameters) -> str:
         + " FROM uev e JOIN patients p ON p.patient_id = e.patient_id "
         f"WHERE p.deceased_day IS NOT NULL AND e.lday > p.deceased_day + {grace}",
         _hit("after-hours", m1="f.own_share", m2="f.role_share")
-        + " FROM uev e JOIN ahflag f ON f.user_id = e.user_id AND f.lhour = e.lhour",
+        + " FROM uev e JOIN ahflag f ON f.user_id = e.user_id AND f.lhour = e.lhour "
+        "JOIN ahdays a ON a.user_id = e.user_id AND a.lday = e.lday",
         _hit("new-workstation", detail="f.workstation", m1="f.dept_other", m2="f.all_other")
         + " FROM uev e JOIN nwflag f ON f.user_id = e.user_id "
-        "AND f.workstation = e.workstation WHERE e.t >= f.first_t",
+        "AND f.workstation = e.workstation JOIN nwdays n ON n.user_id = e.user_id "
+        "AND n.workstation = e.workstation AND n.lday = e.lday WHERE e.t >= f.first_t",
     ]
     return " UNION ALL ".join(parts)
 
 
-def active_care_sql(window_days: int = 7) -> str:
-    """Hit events whose patient had any encounter, appointment or order within
-    ``window_days`` of the access (by anyone): care was going on."""
+def active_care_sql(window_days: int = 7, appointment_days: int = 60) -> str:
+    """Hit events whose patient was in care at the time, by anyone: an encounter or an order
+    within ``window_days`` of the access, or an appointment from ``window_days`` before to
+    ``appointment_days`` after it (an upcoming visit)."""
     w = window_days * DAY
+    ahead = appointment_days * DAY
     return (
         "SELECT DISTINCT h.event_id FROM hits h JOIN encounters e ON e.patient_id = h.patient_id "
         f"WHERE e.start_s - {w} <= h.t AND e.stop_s + {w} >= h.t UNION "
         "SELECT DISTINCT h.event_id FROM hits h JOIN appointments a "
-        f"ON a.patient_id = h.patient_id WHERE a.start_s - {w} <= h.t AND a.start_s + {w} >= h.t "
+        f"ON a.patient_id = h.patient_id WHERE a.start_s - {ahead} <= h.t "
+        f"AND a.start_s + {w} >= h.t "
         "UNION SELECT DISTINCT h.event_id FROM hits h JOIN orders o "
         f"ON o.patient_id = h.patient_id WHERE o.ordered_s - {w} <= h.t "
         f"AND o.resulted_s + {w} >= h.t"

@@ -217,11 +217,20 @@ def _name_match(model: tuple[str, ...], product: _Name) -> str:
 def _model_tokens(asset: Asset, aliases: VendorAliases) -> tuple[str, ...]:
     """The asset's model, folded, without a leading vendor name (an alias, or words of the
     asset's own vendor: ``HAMILTON-T1`` of Hamilton Medical → ``t1``)."""
-    tokens = list(_strip_vendor(_fold(asset.model).split(), aliases))
-    own = set(_fold(asset.vendor).split())
-    while len(tokens) > 1 and tokens[0] in own:
-        tokens.pop(0)
-    return tuple(tokens)
+    return _without_own_vendor(_strip_vendor(_fold(asset.model).split(), aliases), asset.vendor)
+
+
+def _without_own_vendor(tokens: Sequence[str], vendor: str) -> tuple[str, ...]:
+    remaining = list(tokens)
+    own = set(_fold(vendor).split())
+    while len(remaining) > 1 and remaining[0] in own:
+        remaining.pop(0)
+    return tuple(remaining)
+
+
+def _named_product(text: str, vendor: str, aliases: VendorAliases) -> _Name:
+    name = _product_name(text, aliases)
+    return _Name(_without_own_vendor(name.tokens, vendor), name.excluded)
 
 
 def same_device(vendor: str, product: str, asset: Asset, *,
@@ -232,7 +241,7 @@ def same_device(vendor: str, product: str, asset: Asset, *,
     table = aliases or vendor_aliases()
     if not asset.vendor or not asset.model or not table.keys(vendor) & table.keys(asset.vendor):
         return ""
-    return _name_match(_model_tokens(asset, table), _product_name(product, table))
+    return _name_match(_model_tokens(asset, table), _named_product(product, vendor, table))
 
 
 # --- version specifications -------------------------------------------------------------------
@@ -505,7 +514,7 @@ def match_devices(
             if product.product_id not in affected:
                 continue
             product_vendors = table.keys(product.vendor) if product.vendor else frozenset()
-            name = _product_name(product.product_name or product.name, table)
+            name = _named_product(product.product_name or product.name, product.vendor, table)
             spec, problem = _spec(product)
             named: list[str] = []
             for asset in devices:

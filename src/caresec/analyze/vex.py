@@ -104,7 +104,7 @@ def statement_covers(statement: VexStatement, component: Component,
             return False
         table = vendor_aliases()
         return bool(table.keys(statement.supplier) & table.keys(component.supplier))
-    return any(_product_covers(p, component) for p in statement.products)
+    return any(_product_covers(p, component, statement.supplier) for p in statement.products)
 
 
 def _apply(finding: Finding, statements: list[VexStatement], today: date) -> Finding:
@@ -190,15 +190,30 @@ def _in_scope(scope: str, component: Component, subjects: Mapping[str, str]) -> 
     return False
 
 
-def _product_covers(product: VexProduct, component: Component) -> bool:
+def _product_covers(product: VexProduct, component: Component, supplier: str) -> bool:
     if product.purl and component.purl:
         same = _same_purl(product.purl, component.purl)
     elif product.cpe and component.cpe:
         same = _same_cpe(product.cpe, component.cpe)
+    elif component.sbom_id == DEVICE_SBOM_ID and product.name:
+        same = _same_device_product(product.name, supplier, component)
     else:
         same = bool((product.ref and product.ref == component.bom_ref)
                     or (product.name and _fold(product.name) == _fold(component.name)))
     return same and _version_allowed(product.versions, _component_version(component))
+
+
+def _same_device_product(name: str, supplier: str, component: Component) -> bool:
+    """A device component (``vendor model`` from the inventory, supplier = the advisory's
+    vendor) is the statement's product when the product name ends its name and, when the
+    statement names a supplier, the vendors agree through the alias table."""
+    folded, mine = _fold(name), _fold(component.name)
+    if not folded or not (mine == folded or mine.endswith(" " + folded)):
+        return False
+    if not supplier or not component.supplier:
+        return True
+    table = vendor_aliases()
+    return bool(table.keys(supplier) & table.keys(component.supplier))
 
 
 def _component_version(component: Component) -> str:

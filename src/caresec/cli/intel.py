@@ -265,7 +265,7 @@ def push_command(
     internal: set[str] = set()
     if config.mapping is not None:
         internal = log_internal_names(load_mapping(config.mapping), list(config.logs))
-    gate(bundle, internal=internal)
+    gate(bundle, internal=internal, organization=config.org_name)
     own_list, _ = own_objects(config)
     with IntelStore.open(store_file(config.root)) as store:
         lowered = downgrades(bundle, store, own_list)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from caresec.collect._text import display_path
 from caresec.errors import InputError
@@ -70,7 +71,7 @@ def read_mds2(path: Path, *, display: str | None = None) -> tuple[Mds2Form, list
     shown = display or str(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InputError(shown, "", f"not a readable XLSX workbook: {exc}") from exc
     answers: list[Mds2Answer] = []
     problems: list[InputProblem] = []

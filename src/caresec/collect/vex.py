@@ -2,7 +2,7 @@
 
 Source formats:
 
-* **CycloneDX** 1.4–1.6 (``bomFormat: CycloneDX`` with ``vulnerabilities[]``): ``id``,
+* **CycloneDX** 1.4–1.6 JSON (``bomFormat: CycloneDX`` with ``vulnerabilities[]``): ``id``,
   ``analysis`` (``state``, ``justification``, ``response``, ``detail``, ``firstIssued``),
   ``affects[]`` (``ref`` — a bom-ref, a BOM-Link ``urn:cdx:<serial>/<version>#<bom-ref>`` or a
   purl — and ``versions[]`` with ``version``/``range`` and ``status``). States map to VEX

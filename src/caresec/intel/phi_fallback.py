@@ -4,8 +4,9 @@ It looks for HIPAA Safe Harbor identifiers (45 CFR 164.514(b)(2)(i)) that can ap
 organization might share: (A) names, (D) telephone numbers, (F) e-mail addresses, (G) Social
 Security numbers, (H) medical record numbers, (C) dates of birth, and Medicare Beneficiary
 Identifiers (CMS MBI format: 11 characters, positions 1/4/7/10/11 digits, 2/5/8/9 letters
-without S, L, O, I, B, Z). Names are found only through context (a title, or words such as
-"patient" or "name:" before capitalized words), so it errs toward blocking free text.
+without S, L, O, I, B, Z; optionally printed with dashes after the 4th and 7th). Names are
+found only through context (a title, or words such as "patient" or "name:" before capitalized
+words), so it errs toward blocking free text.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"patient\s+(?:id|number|no\.?|#)|chart\s+(?:number|no\.?|#)|account\s+(?:number|no\.?))"
         r"\s*[:#=]?\s*[A-Z0-9][A-Z0-9-]{3,}\b")),
     ("MEDICARE_BENEFICIARY_ID", re.compile(
-        rf"\b[1-9][{_MBI_LETTER}][{_MBI_LETTER}0-9]\d[{_MBI_LETTER}][{_MBI_LETTER}0-9]\d"
+        rf"\b[1-9][{_MBI_LETTER}][{_MBI_LETTER}0-9]\d-?[{_MBI_LETTER}][{_MBI_LETTER}0-9]\d-?"
         rf"[{_MBI_LETTER}]{{2}}\d{{2}}\b")),
     ("PHONE_NUMBER", re.compile(r"(?<![\w.])(?:\+?1[-. ]?)?\(?[2-9]\d{2}\)?[-. ]?[2-9]\d{2}"
                                 r"[-. ]\d{4}(?![\w])")),

@@ -8,9 +8,11 @@ Every string of every object is checked, by where it sits:
   (§2.7 identifier, §2.13 timestamp, open-vocabulary tokens), so nothing can hide in them;
 * free text (``name``, ``description``, ``labels``, external references …) goes through the
   PHI detector, and any span it reports blocks;
-* each literal of an indicator ``pattern`` goes through the detector too; a span is accepted
-  only when it is exactly the literal and of the kind the pattern declares (an e-mail
-  indicator's address, a URL indicator's URL);
+* each literal of an indicator ``pattern`` goes through the detector too; only spans of the
+  kind the pattern declares are accepted (an e-mail indicator's address; a URL, domain or
+  IP indicator's URL, domain or address): anything else in a literal blocks;
+* the ``identity`` naming the organization is the one string not run through the detector
+  (a facility name is what the organization shares on purpose);
 * a string naming an internal host or user seen in the organization's logs, or a private,
   loopback or link-local address (RFC 1918, RFC 4193, RFC 3927), blocks.
 
@@ -54,12 +56,25 @@ class PhiDetector(Protocol):
     def detect(self, text: str) -> Sequence[PhiSpan]: ...  # pragma: no cover - protocol
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    entity_type: str
+    start: int
+    end: int
+
+
 class _FunctionDetector:
-    def __init__(self, function: Callable[[str], Sequence[PhiSpan]]) -> None:
+    """Adapts ``caresec.phi.detect``: its spans name the type ``type`` (a ``PhiType``)."""
+
+    def __init__(self, function: Callable[[str], Sequence[Any]]) -> None:
         self._function = function
 
     def detect(self, text: str) -> Sequence[PhiSpan]:
-        return list(self._function(text))
+        found: list[PhiSpan] = []
+        for span in self._function(text):
+            kind = getattr(span, "entity_type", None) or getattr(span, "type", "PHI")
+            found.append(_Span(str(kind), int(span.start), int(span.end)))
+        return found
 
 
 def default_detector() -> PhiDetector:
@@ -71,7 +86,7 @@ def default_detector() -> PhiDetector:
     function = getattr(module, "detect", None)
     if not callable(function):
         return BuiltinPhiDetector()
-    return _FunctionDetector(cast(Callable[[str], Sequence[PhiSpan]], function))
+    return _FunctionDetector(cast(Callable[[str], Sequence[Any]], function))
 
 
 _COMMON = frozenset({"type", "spec_version", "id", "created", "modified", "created_by_ref",
@@ -104,16 +119,22 @@ _IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?![\d.])")
 _IPV6 = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f:]{0,4}(?:/\d{1,3})?")
 _WORD = re.compile(r"[A-Za-z0-9._@-]+")
 
-# Entity types a pattern literal may be wholly, per the literal's object path prefix.
+# Entity types (upper case, spaces as "_") a pattern literal may hold, per object type: the
+# indicator's own network identifiers. Any other type found in a literal blocks.
+_NETWORK = frozenset({"URL", "DOMAIN", "DOMAIN_NAME", "IP", "IP_ADDRESS"})
 _OWN_TYPES: Mapping[str, frozenset[str]] = {
     "email-addr": frozenset({"EMAIL_ADDRESS", "EMAIL"}),
     "email-message": frozenset({"EMAIL_ADDRESS", "EMAIL"}),
-    "url": frozenset({"URL"}),
-    "domain-name": frozenset({"URL", "DOMAIN_NAME", "DOMAIN"}),
-    "ipv4-addr": frozenset({"IP_ADDRESS", "IP"}),
-    "ipv6-addr": frozenset({"IP_ADDRESS", "IP"}),
-    "network-traffic": frozenset({"IP_ADDRESS", "IP", "URL", "DOMAIN_NAME"}),
+    "url": _NETWORK,
+    "domain-name": _NETWORK,
+    "ipv4-addr": frozenset({"IP", "IP_ADDRESS"}),
+    "ipv6-addr": frozenset({"IP", "IP_ADDRESS"}),
+    "network-traffic": _NETWORK,
 }
+
+
+def _entity(span: PhiSpan) -> str:
+    return span.entity_type.upper().replace(" ", "_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +190,10 @@ def _is_documentation(network: ipaddress.IPv4Network | ipaddress.IPv6Network) ->
 
 
 class _Checker:
-    def __init__(self, detector: PhiDetector, internal: Iterable[str]) -> None:
+    def __init__(self, detector: PhiDetector, internal: Iterable[str],
+                 organization: str = "") -> None:
         self.detector = detector
+        self.organization = organization.strip()
         self.internal = {v.strip().lower() for v in internal if v and v.strip()}
         self.violations: list[GateViolation] = []
 
@@ -194,6 +217,9 @@ class _Checker:
                 self.marking_extension(object_id, value)
             elif key == "pattern":
                 self.pattern(object_id, str(value))
+            elif object_type == "identity" and key == "name" and self.organization \
+                    and value == self.organization:
+                continue  # the organization's own name: the one string that may name a place
             elif key in FREE_TEXT:
                 self.free(object_id, pointer, value)
             else:
@@ -243,8 +269,7 @@ class _Checker:
                     literal = match[1]
                     where = f"/pattern (literal {index})"
                     for span in self.detector.detect(literal):
-                        whole = span.start == 0 and span.end >= len(literal)
-                        if whole and span.entity_type.upper() in own:
+                        if _entity(span) in own:
                             continue
                         self.fail(object_id, where, f"looks like PHI ({span.entity_type} at "
                                   f"characters {span.start}–{span.end})")
@@ -276,7 +301,8 @@ def _strings(value: Any, pointer: str) -> Iterable[tuple[str, str]]:
 
 
 def check_export(bundle: Mapping[str, Any], detector: PhiDetector | None = None,
-                 internal: Iterable[str] = ()) -> list[GateViolation]:
+                 internal: Iterable[str] = (), organization: str = "",
+                 ) -> list[GateViolation]:
     """Every reason the bundle may not be exported (empty = it may).
 
     Args:
@@ -284,8 +310,10 @@ def check_export(bundle: Mapping[str, Any], detector: PhiDetector | None = None,
         detector: the PHI detector (default: :func:`default_detector`).
         internal: host names, user names and addresses the organization's logs name as its
             own (values of ``host`` and ``user`` columns).
+        organization: the organization's name; an ``identity`` whose ``name`` is exactly this
+            is not run through the detector (a facility name is what it shares on purpose).
     """
-    checker = _Checker(detector or default_detector(), internal)
+    checker = _Checker(detector or default_detector(), internal, organization)
     bundle_id = str(bundle.get("id", "bundle"))
     for key, value in bundle.items():
         if key not in ALLOWED["bundle"]:
@@ -306,8 +334,8 @@ def check_export(bundle: Mapping[str, Any], detector: PhiDetector | None = None,
 
 
 def gate(bundle: Mapping[str, Any], detector: PhiDetector | None = None,
-         internal: Iterable[str] = ()) -> None:
+         internal: Iterable[str] = (), organization: str = "") -> None:
     """Raise :class:`PhiGateError` unless :func:`check_export` finds nothing."""
-    violations = check_export(bundle, detector, internal)
+    violations = check_export(bundle, detector, internal, organization)
     if violations:
         raise PhiGateError(violations)

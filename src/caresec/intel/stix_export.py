@@ -20,6 +20,7 @@ through the PHI gate before it is returned.
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,8 +46,6 @@ from caresec.intel.tlp import (
 )
 from caresec.model.intel import IndicatorSet, Sighting, Tlp
 
-# STIX 2.1 §2.9: the namespace for deterministic identifiers (used here for caresec's own ids).
-STIX_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 MAX_COUNT = 999_999_999
 
 
@@ -98,9 +97,16 @@ def stix_time(when: datetime) -> str:
     return text[:-3] + "Z"
 
 
+def stable_uuid(key: str) -> uuid.UUID:
+    """A UUID in version-4 form (STIX 2.1 §2.9 asks SDOs and SROs for UUIDv4) whose bits come
+    from SHA-256 of ``key`` instead of a random source, so that a re-export names the same
+    object with the same id."""
+    return uuid.UUID(bytes=hashlib.sha256(key.encode("utf-8")).digest()[:16], version=4)
+
+
 def identity_id(org_name: str) -> str:
-    """The organization's stable identity id: ``identity--uuid5(namespace, name)``."""
-    return f"identity--{uuid.uuid5(STIX_NAMESPACE, 'caresec-identity:' + org_name)}"
+    """The organization's stable identity id (:func:`stable_uuid` of its name)."""
+    return f"identity--{stable_uuid('caresec-identity:' + org_name)}"
 
 
 def load_incidents(path: Path) -> list[IncidentSummary]:
@@ -240,7 +246,7 @@ def build_export(*, org_name: str, policy: TlpPolicy, requested: Tlp | None = No
                         str(sighting.first_seen), str(sighting.last_seen)])
         sight: dict[str, Any] = {
             "type": "sighting", "spec_version": "2.1",
-            "id": f"sighting--{uuid.uuid5(STIX_NAMESPACE, key)}",
+            "id": f"sighting--{stable_uuid(key)}",
             "created": b.stamp, "modified": b.stamp, "created_by_ref": b.identity,
             "sighting_of_ref": sighting.indicator_id, "where_sighted_refs": [b.identity],
             "count": min(sighting.count, MAX_COUNT),
@@ -254,7 +260,7 @@ def build_export(*, org_name: str, policy: TlpPolicy, requested: Tlp | None = No
     written = 0
     for incident in incidents:
         tlp = reshare_tlp(incident.tlp or wanted, wanted)
-        incident_id = f"incident--{uuid.uuid5(STIX_NAMESPACE, b.identity + '|' + incident.name)}"
+        incident_id = f"incident--{stable_uuid(b.identity + '|' + incident.name)}"
         if not b.allowed(incident_id, tlp, f"set in {incident.place}"):
             continue
         item: dict[str, Any] = {"type": "incident", "spec_version": "2.1", "id": incident_id,
@@ -266,14 +272,14 @@ def build_export(*, org_name: str, policy: TlpPolicy, requested: Tlp | None = No
         written += 1
         for target in incident.related:
             link_tlp = Tlp.strictest([tlp, b.tlp_of.get(target, tlp)])
-            link_id = uuid.uuid5(STIX_NAMESPACE, f"{incident_id}|related-to|{target}")
+            link_id = stable_uuid(f"{incident_id}|related-to|{target}")
             b.add({"type": "relationship", "spec_version": "2.1",
                    "id": f"relationship--{link_id}", "created": b.stamp, "modified": b.stamp,
                    "created_by_ref": b.identity, "relationship_type": "related-to",
                    "source_ref": incident_id, "target_ref": target}, link_tlp)
     b.used.add(wanted)
     markings = [marking_definition(t) for t in Tlp if t in b.used]
-    bundle_id = uuid.uuid5(STIX_NAMESPACE, f"{b.identity}|{b.stamp}")
+    bundle_id = stable_uuid(f"{b.identity}|{b.stamp}")
     bundle = {"type": "bundle", "id": f"bundle--{bundle_id}",
               "objects": [b.identity_object(), *markings, *b.objects]}
     summary = ExportSummary(indicators=indicators, sightings=shared, incidents=written,
@@ -317,11 +323,7 @@ def validate_export(bundle: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _messages(result: Any, attribute: str) -> list[str]:
-    found: list[str] = []
-    for obj_result in getattr(result, "object_results", []) or [result]:
-        for item in getattr(obj_result, attribute, []) or []:
-            found.append(f"{getattr(obj_result, 'object_id', '')}: {item}".strip(": "))
-    return found
+    return [" ".join(str(item).split()) for item in getattr(result, attribute, None) or []]
 
 
 def export_bundle(*, org_name: str, policy: TlpPolicy, requested: Tlp | None = None,
@@ -345,7 +347,7 @@ def export_bundle(*, org_name: str, policy: TlpPolicy, requested: Tlp | None = N
     bundle, summary = build_export(org_name=org_name, policy=policy, requested=requested,
                                    own_objects=own_objects, sightings=sightings,
                                    incidents=incidents, inherited=inherited, now=now)
-    gate(bundle, detector, internal)
+    gate(bundle, detector, internal, org_name)
     warnings = validate_export(bundle)
     return bundle, ExportSummary(summary.indicators, summary.sightings, summary.incidents,
                                  summary.raised, summary.withheld, warnings)

@@ -46,6 +46,8 @@ MISP_TYPES: Mapping[IndicatorKind, frozenset[str]] = {
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_DOTTED = re.compile(rf"^{_OCTET}(?:\.{_OCTET}){{3}}$")
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ class Warninglist:
     _exact: dict[str, str] = field(default_factory=dict)
     _subdomains_only: set[str] = field(default_factory=set)
     _networks: dict[int, dict[Network, str]] = field(default_factory=dict)
+    _addresses: dict[str, str] = field(default_factory=dict)
     _patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     _substrings: list[str] = field(default_factory=list)
 
@@ -104,10 +107,17 @@ class Warninglist:
     def _cidr(self, kind: IndicatorKind, text: str) -> str | None:
         if kind not in (IndicatorKind.IPV4, IndicatorKind.IPV6):
             return None
+        entry = self._addresses.get(text)
+        if entry is not None:
+            return entry
         try:
             network = ipaddress.ip_network(text, strict=False)
         except ValueError:
             return None
+        if network.num_addresses == 1:
+            entry = self._addresses.get(str(network.network_address))
+            if entry is not None:
+                return entry
         for prefix, entries in self._networks.items():
             if prefix > network.prefixlen:
                 continue
@@ -219,8 +229,14 @@ def _load_one(path: Path, problems: list[InputProblem]) -> Warninglist | None:
 
 def _add(target: Warninglist, entry: str) -> None:
     if target.list_type == "cidr":
+        if "/" not in entry and ":" not in entry and _DOTTED.match(entry):
+            target._addresses[entry] = entry  # a plain IPv4 address, already canonical
+            return
         network = ipaddress.ip_network(entry, strict=False)
-        target._networks.setdefault(network.prefixlen, {})[network] = entry
+        if network.num_addresses == 1:
+            target._addresses[str(network.network_address)] = entry
+        else:
+            target._networks.setdefault(network.prefixlen, {})[network] = entry
     elif target.list_type == "regex":
         target._patterns.append((re.compile(entry, re.IGNORECASE), entry))
     elif target.list_type == "substring":

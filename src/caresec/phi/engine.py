@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import logging
+
 from presidio_analyzer import PatternRecognizer
 
 from caresec.model.phi import PhiType, Span
@@ -31,6 +33,8 @@ from caresec.phi.lexicon import lexicon
 from caresec.phi.narrative import NarrativeDetector
 from caresec.phi.recognizers import build_recognizers
 from caresec.phi.routing import narrative_segments
+
+logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # its warnings may quote text
 
 CONTEXT_BOOST = 0.35
 MIN_SCORE_WITH_CONTEXT = 0.4
@@ -60,12 +64,24 @@ class DetectorConfig:
     extra_context: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
 
+#: Cheap tests that must pass before Presidio's own (slower) recognizers run on a text.
+_PREFILTERS = {
+    "email": re.compile(r"@"),
+    "ip": re.compile(r"\d\.\d{1,3}\.\d|::|[0-9a-f]{1,4}:[0-9a-f]{1,4}:", re.IGNORECASE),
+    "mac": re.compile(r"[0-9a-f]{2}([:-])[0-9a-f]{2}\1[0-9a-f]{2}", re.IGNORECASE),
+    "npi": re.compile(r"[12]\d{9}|[12]\d{3}[ -]\d{3}[ -]\d{3}"),
+    "mbi": re.compile(r"[1-9][a-z][a-z0-9]\d", re.IGNORECASE),
+}
+
+
 @dataclass(slots=True)
 class _Rec:
     recognizer: PatternRecognizer
     entity: str
     phi_type: PhiType
     context: re.Pattern[str] | None
+    needs_context: bool
+    prefilter: re.Pattern[str] | None
 
 
 class PhiDetector:
@@ -83,7 +99,10 @@ class PhiDetector:
             pattern = (re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z])")
                        if words else None)
             entity = rec.supported_entities[0]
-            self._recs.append(_Rec(rec, entity, PhiType(entity), pattern))
+            best = max((p.score for p in rec.patterns), default=1.0)
+            self._recs.append(_Rec(rec, entity, PhiType(entity), pattern,
+                                   best < self.config.min_score and pattern is not None,
+                                   _PREFILTERS.get(rec.name)))
         self._ner: Any = None
         if self.config.spacy_model:
             import spacy
@@ -134,18 +153,26 @@ class PhiDetector:
         label = context.lower()
         spans: list[Span] = []
         floor = self.config.min_score
+        lowered = text.lower()
         for rec in self._recs:
+            if rec.prefilter is not None and not rec.prefilter.search(text):
+                continue
+            if rec.needs_context and rec.context is not None and not (
+                    rec.context.search(lowered) or (label and rec.context.search(label))):
+                continue  # cannot reach the threshold without a context word
             for result in rec.recognizer.analyze(text, [rec.entity], None):
                 score = float(result.score)
                 kind = rec.phi_type
                 if score < 1.0 and rec.context is not None:
-                    window = text[max(0, result.start - _CONTEXT_WINDOW):result.start].lower()
+                    window = lowered[max(0, result.start - _CONTEXT_WINDOW):result.start]
                     if rec.context.search(window) or (label and rec.context.search(label)):
                         score = max(min(1.0, score + CONTEXT_BOOST), MIN_SCORE_WITH_CONTEXT)
                 if kind is PhiType.PHONE and (
                         _FAX.search(text[max(0, result.start - 24):result.start])
                         or "fax" in label):
                     kind = PhiType.FAX
+                if kind is PhiType.IP_ADDRESS and _dotted_number(text, result.start, result.end):
+                    continue  # part of an OID or version (urn:oid:1.2.36.146.595)
                 if score >= floor:
                     spans.append(Span(result.start, result.end, kind, round(score, 2),
                                       rec.recognizer.name))
@@ -155,6 +182,14 @@ class PhiDetector:
         doc = self._ner(piece)
         return [Span(ent.start_char + offset, ent.end_char + offset, _NER_TYPES[ent.label_], 0.6,
                      "ner") for ent in doc.ents if ent.label_ in _NER_TYPES]
+
+
+def _dotted_number(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` continues a longer dotted number on either side."""
+    before = text[max(0, start - 2):start]
+    after = text[end:end + 2]
+    return (before.endswith(".") or before.endswith(":")) and before[:1].isalnum() or (
+        len(after) == 2 and after[0] == "." and after[1].isdigit())
 
 
 def resolve(spans: Sequence[Span], text: str) -> list[Span]:

@@ -25,30 +25,41 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+
+def words_file(name: str) -> frozenset[str]:
+    """A word list shipped in ``caresec/phi/wordlists/NAME.txt`` (``#`` lines are comments)."""
+    text = resources.files("caresec.phi").joinpath("wordlists", f"{name}.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
 #: Clinical words, drug and device names, units and abbreviations that are also census names or
 #: places. Lower case.
-CLINICAL_TERMS = frozenset(["a-line", "aline", "art", "abd", "abg", "ace", "acls", "ad", "adm", "ai", "aaa", "alert", "allen", "amb", "ames", "amio", "amp", "ams", "ant", "ao", "ap", "apap", "aptt", "ar", "ards", "as", "asa", "asap", "av", "avr", "ax", "bair", "bard", "bb", "bedside", "bi", "bilat", "bipap", "bld", "bm", "bmp", "bp", "bpm", "br", "brady", "bs", "bun", "ca", "cab", "cabg", "cad", "cath", "cc", "ccu", "cd", "cefazolin", "ceftaz", "chem", "chest", "chf", "chg", "cipro", "ck", "cl", "clark", "cmv", "co", "co2", "colace", "copd", "cpap", "cpk", "cr", "crit", "csru", "ct", "cv", "cvp", "cvs", "cx", "cxr", "dc", "dd", "ddd", "dex", "dig", "dk", "dnr", "doe", "dopa", "dsg", "dvt", "ecg", "echo", "ed", "eeg", "ef", "ekg", "endo", "ent", "ep", "epi", "ett", "ew", "ext", "fa", "fem", "ffp", "fick", "fio2", "flagyl", "foley", "fs", "fu", "gab", "gallo", "ganz", "gi", "gtt", "gu", "hal", "hals", "hct", "hd", "hep", "heme", "hgb", "hickman", "ho", "hob", "hr", "hs", "htn", "iabp", "icu", "id", "iddm", "ij", "im", "inr", "io", "ir", "iv", "ivf", "jp", "jvd", "kcl", "kub", "la", "labs", "lad", "lasix", "lcx", "le", "lee", "levo", "lima", "lll", "lopressor", "los", "lr", "lue", "lul", "lvh", "mae", "mag", "map", "max", "mc", "mcg", "meds", "mg", "mi", "micu", "ml", "mn", "mr", "mri", "ms", "mso4", "mvr", "nc", "ng", "ngt", "nh", "npo", "nrb", "ns", "nsr", "nt", "oob", "op", "or", "os", "osh", "ot", "ox", "pa", "pacu", "pad", "pap", "pca", "pcp", "pe", "peep", "peg", "per", "pic", "picc", "pmh", "pn", "po", "pr", "prbc", "prn", "ps", "psv", "pt", "ptca", "ptt", "pvc", "qd", "qid", "ra", "rbc", "resp", "rll", "rn", "ro", "rom", "rr", "rrt", "rt", "rue", "rul", "sats", "sb", "sbp", "sc", "sicu", "sl", "sob", "sq", "sr", "ssi", "st", "staples", "stat", "sts", "svg", "swan", "tcu", "tf", "tid", "tpn", "trach", "tx", "ua", "uop", "us", "ve", "vea", "vent", "vf", "vs", "vt", "wbc", "wean", "wnl", "xr", "zosyn", "vanco", "vanc", "levophed", "neo", "neosynephrine", "dobutamine", "dopamine", "nitro", "ntg", "simv", "cmv", "prvc", "aprv", "pcv", "vcv", "imv", "psv", "ps", "cpap", "bipap", "hfov", "pmicu", "p-micu", "heparin", "coumadin", "plavix", "lovenox", "insulin", "tylenol", "ativan", "haldol", "morphine", "fentanyl", "propofol", "versed", "demerol", "dilaudid", "ketorolac", "toradol", "pepcid", "protonix", "zantac", "reglan", "zofran", "kayexalate", "lytes", "gluc", "glucose", "mech", "mins", "ok", "riss", "perl", "shiley", "vue", "ota", "kling", "eves", "gram", "mass", "ng", "mod", "mv", "ivp", "tobra", "gent", "gentamicin", "vancomycin", "zoloft", "celexa", "prozac", "lipitor", "zocor", "cardizem", "diltiazem", "digoxin", "albuterol", "atrovent", "combivent", "flovent", "serevent", "duoneb", "mucomyst", "solumedrol", "medrol", "prednisone", "decadron", "dexamethasone", "hydrocortisone", "keppra", "dilantin", "phenytoin", "depakote", "lamictal", "tegretol", "senna", "dulcolax", "miralax", "lactulose", "bisacodyl", "docusate", "sennakot", "bactrim", "keflex", "ancef", "unasyn", "timentin", "augmentin", "levaquin", "levofloxacin", "ciprofloxacin", "cefepime", "meropenem", "imipenem", "aztreonam", "linezolid", "zyvox", "caspofungin", "fluconazole", "diflucan", "acyclovir", "ganciclovir", "foscarnet", "ribavirin", "pentamidine", "metoprolol", "carvedilol", "labetalol", "hydralazine", "captopril", "enalapril", "lisinopril", "amiodarone", "procainamide", "lidocaine", "adenosine", "atropine", "epinephrine", "norepinephrine", "vasopressin", "milrinone", "natrecor", "nesiritide", "nipride", "nitroprusside", "esmolol", "nicardipine", "integrilin", "reopro", "aggrastat", "argatroban", "bivalirudin", "angiomax", "tpa", "alteplase", "retavase", "tnk", "ddavp", "pitressin", "sandostatin", "octreotide", "thiamine", "folate", "mvi", "kcl", "mgso4", "caso4", "calcium", "phos", "sodium", "potassium", "chloride", "bicarb", "hespan", "albumin", "lr", "d5w", "d5", "ns", "ivpb", "tko", "kvo", "doppler", "dopplers", "mckesson", "pulmicort", "bumex", "diuril", "aldactone", "spironolactone", "demadex", "torsemide", "zaroxolyn", "metolazone", "maalox", "mylanta", "carafate", "sucralfate", "nexium", "prilosec", "omeprazole", "pantoprazole", "famotidine", "ranitidine", "compazine", "phenergan", "benadryl", "ambien", "restoril", "ativan", "valium", "xanax", "klonopin", "seroquel", "zyprexa", "risperdal", "ensure", "jevity", "promote", "osmolite", "nepro", "glucerna", "pulmocare", "impact", "peptamen", "vivonex", "boost"])
+CLINICAL_TERMS = words_file("clinical-terms")
 
 #: Common words the dictionaries above miss (irregular forms, days, months, languages).
-COMMON_EXTRA = frozenset(["began", "begun", "larger", "largest", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "french", "spanish", "english", "italian", "german", "russian", "polish", "greek", "chinese", "korean", "japanese", "vietnamese", "haitian", "creole", "portuguese", "arabic", "hindi", "mom", "moms", "dad", "dads", "grandma", "grandpa", "hubby", "bro", "sis", "hoh", "stas", "app", "grav", "tx'd", "dc'd", "d/c'd", "prom", "floro", "dopp", "rua", "hang", "pao", "jesus", "god", "lord", "christmas", "easter", "thanksgiving", "rehab"])
+COMMON_EXTRA = words_file("common-extra")
 
 #: Honorifics and titles that introduce a name.
-TITLES = frozenset(["dr", "doctor", "mr", "mrs", "ms", "miss", "mister", "mme", "madam", "sir", "prof", "professor"])
+TITLES = words_file("titles")
 
 #: Professional credentials written after a name in a signature (``Joyce Jacobson, RN``).
-CREDENTIALS = frozenset(["rn", "rrt", "md", "np", "pa", "lpn", "cna", "do", "pt", "ot", "slp", "sw", "msw", "licsw", "lcsw", "crna", "rd", "rph", "pharmd", "phd", "cnm", "cns", "aprn", "bsn", "msn", "rnc", "ccrn", "acnp", "fnp", "rt", "crt", "ma", "mba", "facs", "facp", "facc"])
+CREDENTIALS = words_file("credentials")
 
 #: Words naming a relative or contact, followed by their name (``daughter Helen``).
-RELATIONS = frozenset(["son", "sons", "daughter", "daughters", "dtr", "dtrs", "wife", "husband", "spouse", "sister", "sisters", "brother", "brothers", "mother", "father", "mom", "dad", "niece", "neice", "nephew", "grandson", "granddaughter", "grandaughter", "grandchild", "grandchildren", "grandmother", "grandfather", "friend", "friends", "proxy", "spokesperson", "hcp", "cousin", "aunt", "uncle", "fiance", "fiancee", "partner", "boyfriend", "girlfriend", "caseworker", "neighbor", "neighbour", "sitter", "guardian", "stepson", "stepdaughter", "stepmother", "stepfather", "widow", "widower", "companion", "roommate", "named"])
+RELATIONS = words_file("relations")
 
 #: Suffixes of facility names (``Sacred Heart Hospital``, ``Laurel Regional``).
-FACILITY_WORDS = frozenset(["hospital", "hosp", "hospitals", "memorial", "regional", "rehab", "rehabilitation", "clinic", "clinics", "campus", "infirmary", "hospice", "sanitarium", "sanatorium", "nursing", "vamc", "vahcs"])
+FACILITY_WORDS = words_file("facility-words")
+
+#: Phrases that name hospitals (``holy cross``, ``sacred heart``).
+FACILITY_NAMES = words_file("facility-names")
 
 #: Common hospital-name abbreviations written alone in notes.
 FACILITY_ABBREVIATIONS = frozenset({"gh", "vamc", "vahcs"})
 
 #: Hospital units and clinical abbreviations that follow "to" or "from" but are not places.
-UNIT_WORDS = frozenset(["ccu", "micu", "sicu", "csru", "ccu", "nicu", "picu", "pacu", "icu", "or", "er", "ed", "ew", "ct", "mri", "ir", "cath", "ep", "floor", "unit", "rehab", "home", "osh", "snf", "ltac", "ltach", "tcu", "step", "stepdown", "bed", "room", "radiology", "lab", "dialysis", "hd", "pt", "ot", "cvicu", "tsicu", "msicu", "nsicu", "ed/ew", "pcu", "ward"])
+UNIT_WORDS = words_file("unit-words")
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,11 +38,13 @@ from caresec.phi.lexicon import (
     CLINICAL_TERMS,
     CREDENTIALS,
     FACILITY_ABBREVIATIONS,
+    FACILITY_NAMES,
     FACILITY_WORDS,
     RELATIONS,
     TITLES,
     UNIT_WORDS,
     Lexicon,
+    words_file,
 )
 
 _WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z](?:[A-Za-z'\-]*[A-Za-z])?(?![A-Za-z0-9])")
@@ -52,15 +54,7 @@ _TITLE_GAPS = frozenset({" ", ". ", ".", ".  ", "  ", " . "})
 _DISTINCTIVE_CREDENTIALS = frozenset({"rn", "rrt", "np", "lpn", "cna", "crna", "licsw", "msw",
                                       "lcsw", "rph", "pharmd", "crt", "ccrn", "bsn", "msn"})
 _NEVER_NAMES = TITLES | CREDENTIALS | RELATIONS
-_AFTER_TITLE = frozenset("""
-aware notified paged called informed here there ordered order orders note notes team wants
-wanted recommends recommended feels felt thinks plans plan spoke talked came come visited saw
-seen examined following follows updated made said says states stated is was are were will
-would has had in at on to with per from for by and or of the a an re regarding about into
-office notes's service services consult consulted rounds rounded placed changed started
-stopped increased decreased given gave aware. also already still just back up down out over
-cont con't continue continues continued
-""".split())
+_AFTER_TITLE = words_file("after-title")
 _LOCATION_PREPS = frozenset({"in", "from", "to", "at", "near", "of"})
 _SHORT_DATE = re.compile(r"(?<![\d/.:,-])(\d{1,2})/(\d{1,2})(?![\d/%]|\.\d|\s?(?:mg|ml|cc|mcg|"
                          r"units?|u\b|mm|cm|meq|hr|h\b|min|strength|x\b))")
@@ -87,7 +81,20 @@ _HISTORY_WORDS = re.compile(
     r"transplant|dx'd|march|april|june|july|august|september|october|november|december|"
     r"january|february|of|and)\W*$",
     re.IGNORECASE)
+_VENT = re.compile(r"psv|cpap|bipap|peep|\bips\b|flowby|\bimv|simv|\bps\b|pressure support|/ps|"
+                   r"mask ventilation", re.IGNORECASE)
 _PAIN = re.compile(r"pain|scale|/10|intensity|rating", re.IGNORECASE)
+
+
+_SPLIT_AT = RELATIONS | TITLES | CREDENTIALS | UNIT_WORDS | {"grand", "in", "law", "step"}
+_UNIVERSITY = re.compile(r"\b(?:university|univ\.?|u)\s+of\s+[A-Za-z]+", re.IGNORECASE)
+_TWO_WORD_FACILITY = re.compile(
+    r"\b(?:medical|med\.?|health|cancer|heart|surgical|surgery|rehabilitation|rehab)\s+"
+    r"(?:center|ctr|centre|system|institute)\b|\bassisted\s+living\b|\bnursing\s+home\b",
+    re.IGNORECASE)
+_EMPLOYER = re.compile(r"\b(?:works?\s+(?:for|at)|worked\s+(?:for|at)|employed\s+by|ceo\s+of|"
+                       r"retired\s+from|his\s+business|her\s+business)\s+$", re.IGNORECASE)
+_GLUED_WARD = re.compile(r"\b([A-Za-z]{5,})(\d{1,2})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +106,18 @@ class _Tok:
 
 
 def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.start(), m.end(), m.group(), m.group().lower()) for m in _WORD.finditer(text)]
+    out: list[_Tok] = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if "-" in word and any(p.lower() in _SPLIT_AT for p in word.split("-")):
+            pos = m.start()
+            for part in word.split("-"):
+                if part:
+                    out.append(_Tok(pos, pos + len(part), part, part.lower()))
+                pos += len(part) + 1
+        else:
+            out.append(_Tok(m.start(), m.end(), word, word.lower()))
+    return out
 
 
 def _gap(text: str, a: _Tok, b: _Tok) -> str:
@@ -221,7 +239,8 @@ class NarrativeDetector:
                     k = j + 1
                     while k < n and k - j <= 4:
                         gap = _gap(text, toks[k - 1], toks[k])
-                        if gap in (" ", "-") and plausible(toks[k]) and lex.is_name(toks[k].low):
+                        if gap in (" ", "-") and plausible(toks[k]) and (
+                                lex.is_name(toks[k].low) or toks[k].text[0].isupper()):
                             mark(k, "name-relation", 0.75)
                         elif gap.strip() == "," or toks[k].low == "and":
                             nxt = k + 1 if toks[k].low == "and" else k
@@ -271,7 +290,8 @@ class NarrativeDetector:
                     if len(t.low) == 1 and j < i and t.text.isupper() and t.low not in ("a", "i"):
                         mark(j, "name-initial", 0.6)
                         changed = True
-                    elif (lex.is_name(t.low) and t.low not in _STOP and t.low not in CLINICAL_TERMS
+                    elif ((lex.is_name(t.low) or mixed_case and not lex.is_common(t.low))
+                          and t.low not in _STOP and t.low not in CLINICAL_TERMS
                           and t.low not in _NEVER_NAMES and t.low not in _AFTER_TITLE
                           and (not mixed_case or t.text[0].isupper())
                           and len(t.low) > 2):
@@ -319,13 +339,50 @@ class NarrativeDetector:
             return (not mixed_case or t.text[0].isupper()) and t.low not in _STOP \
                 and t.low not in UNIT_WORDS and t.low not in CLINICAL_TERMS
 
+        for m in _UNIVERSITY.finditer(text):
+            out.append(Span(m.start(), m.end(), PhiType.LOCATION, 0.7, "location-facility"))
+        for m in _TWO_WORD_FACILITY.finditer(text):
+            j = next((k for k, t in enumerate(toks) if t.start >= m.start()), n) - 1
+            start = None
+            while j >= 0 and toks[j].end <= m.start() and proper(toks[j]) and m.start() - \
+                    toks[j].end <= 2 + (0 if start is None else 10**6) and (
+                    start is None or _gap(text, toks[j], toks[start]) == " "):
+                start = j
+                j -= 1
+            if start is not None:
+                out.append(Span(toks[start].start, toks[start].end if start == j + 1 else
+                                toks[start].end, PhiType.LOCATION, 0.7, "location-facility"))
+                out.append(Span(toks[start].start, m.start(), PhiType.LOCATION, 0.7,
+                                "location-facility"))
+        for phrase_start in range(n - 1):
+            pair = f"{toks[phrase_start].low} {toks[phrase_start + 1].low}"
+            if pair in FACILITY_NAMES and _gap(text, toks[phrase_start], toks[phrase_start + 1]) \
+                    in (" ", ". "):
+                out.append(Span(toks[phrase_start].start, toks[phrase_start + 1].end,
+                                PhiType.LOCATION, 0.7, "location-facility"))
+        for i, tok in enumerate(toks):
+            if _EMPLOYER.search(text[max(0, tok.start - 24):tok.start]) and proper(tok) \
+                    and not lex.is_common(tok.low):
+                out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6, "location-employer"))
+            if tok.low == "dc" and i > 0 and toks[i - 1].low in {"in", "from", "to"} \
+                    and tok.text.isupper():
+                out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6, "location-gazetteer"))
+        for m in _GLUED_WARD.finditer(text):
+            word = m.group(1).lower()
+            if not lex.is_common(word) and word not in CLINICAL_TERMS and word not in UNIT_WORDS \
+                    and re.search(r"\b(?:to|from|on|at)\s+$", text[max(0, m.start() - 6):m.start()],
+                                  re.IGNORECASE):
+                out.append(Span(m.start(1), m.end(1), PhiType.LOCATION, 0.6, "location-ward"))
         for i, tok in enumerate(toks):
             low = tok.low
             if low in FACILITY_WORDS and i > 0:
                 j = i - 1
                 start = None
                 while j >= 0 and i - j <= 3 and _gap(text, toks[j], toks[j + 1]) in (" ", ". "):
-                    if proper(toks[j]) and toks[j].low not in RELATIONS:
+                    t = toks[j]
+                    if proper(t) and t.low not in RELATIONS and (
+                            not lex.is_common(t.low) or lex.is_name(t.low)
+                            or t.low in lex.places):
                         start = j
                         j -= 1
                     else:
@@ -357,6 +414,8 @@ class NarrativeDetector:
                 if not all(proper(t) for t in group):
                     continue
                 common = all(lex.is_common(t.low) for t in group)
+                if common and width == 1 and (not mixed_case or not prep):
+                    continue
                 if not common or prep:
                     out.append(Span(group[0].start, group[-1].end, PhiType.LOCATION,
                                     0.6 if not common else 0.5, "location-gazetteer"))
@@ -367,6 +426,12 @@ class NarrativeDetector:
                 after = text[tok.end:tok.end + 3]
                 if re.match(r"\s?\d", after):
                     out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6, "location-ward"))
+        wards = {text[s.start:s.end].lower() for s in out if s.detector == "location-ward"}
+        if wards:
+            pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(wards))) + r")(?=\d|\b)",
+                                 re.IGNORECASE)
+            out.extend(Span(m.start(), m.end(), PhiType.LOCATION, 0.55, "location-recurrence")
+                       for m in pattern.finditer(text))
         return out
 
     # -- dates -------------------------------------------------------------------------------
@@ -379,6 +444,8 @@ class NarrativeDetector:
             before = text[max(0, m.start() - 12):m.start()]
             if _NOT_DATE_BEFORE.search(before):
                 continue
+            if _VENT.search(text[max(0, m.start() - 40):m.start()]):
+                continue  # ventilator settings (PS 10/5, CPAP/PS 8/5)
             if month < day <= 4 or (day == 5 and month <= 5) or (
                     day == 10 and _PAIN.search(text[max(0, m.start() - 30):m.end() + 10])):
                 continue  # fractions (1/2, 3/4), strength (4/5), pain scores (7/10)

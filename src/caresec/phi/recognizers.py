@@ -30,6 +30,7 @@ from presidio_analyzer.predefined_recognizers import (
 
 from caresec.model.phi import PhiType
 from caresec.phi import checks
+from caresec.phi.lexicon import CLINICAL_TERMS
 
 #: The two-letter USPS state and territory codes (USPS Publication 28, Appendix B).
 STATE_CODES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"]
@@ -260,7 +261,7 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
         CheckedRecognizer(
             PhiType.DATE, "date",
             [("ISO date", r"(?<![\d-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])", 0.6),
-             ("US date", r"(?<![\d/.-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/])", 0.6),
+             ("US date", r"(?<![\d/.-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/%])", 0.6),
              ("dashed date", r"(?<![\d.-])\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})(?![\d-])", 0.5),
              ("month day", rf"\b{_MONTH}\.?\s{{1,2}}\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b",
               0.6),
@@ -301,6 +302,11 @@ def _address_check(text: str) -> bool:
 
     if text.upper().startswith(("P", "PO")) and "BOX" in text.upper():
         return True
+    words = text.split()
+    if text.isupper() and len(words[0]) < 2:
+        return False  # "3 WAY FOLEY IN PLACE": all-caps notes need a house number of 2+ digits
+    if any(w.lower().strip(".,") in CLINICAL_TERMS for w in words[1:]):
+        return False
     try:
         tagged, _kind = usaddress.tag(text)
     except usaddress.RepeatedLabelError:

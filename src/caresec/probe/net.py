@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from caresec.model.exposure import ProbeStatus
+from caresec.model.exposure import ProbeCheck, ProbeStatus
 from caresec.probe.ratelimit import RateLimiter
 
 MAX_ANSWER = 65536
@@ -33,6 +33,25 @@ class ProbeFault(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolResult:
+    """What one protocol probe concluded about one service.
+
+    Attributes:
+        status: :class:`ProbeStatus` (``answered`` when the conversation took place).
+        checks: checks run, in order.
+        details: other facts as ``(name, value)``.
+        counts: PHI-capable query counts as ``(name, number)`` (never the data).
+        error: a sentence when ``status`` is not ``answered``.
+    """
+
+    status: ProbeStatus
+    checks: tuple[ProbeCheck, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +212,7 @@ def exchange(
         while len(received) < MAX_ANSWER:
             try:
                 chunk = sock.recv(4096)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 if received:
                     break
                 raise
@@ -203,6 +222,22 @@ def exchange(
             if complete is not None and complete(bytes(received)):
                 break
         return bytes(received)
+
+
+def unexpected(data: bytes, expected: str) -> ProtocolResult:
+    """The result for a peer that answered something other than ``expected``: ``reset`` when it
+    closed without a byte, ``other-protocol`` when :func:`recognize` names what it spoke,
+    ``garbage`` otherwise."""
+    if not data:
+        return ProtocolResult(ProbeStatus.RESET,
+                              error=f"the peer closed the connection without a {expected} answer")
+    spoken = recognize(data)
+    if spoken and not spoken.startswith(expected):
+        return ProtocolResult(ProbeStatus.OTHER_PROTOCOL,
+                              error=f"the peer answered in {spoken}, not {expected}")
+    return ProtocolResult(ProbeStatus.GARBAGE,
+                          error=f"the peer answered bytes that are not {expected}: "
+                                f"{describe_bytes(data)}")
 
 
 def recognize(data: bytes) -> str:

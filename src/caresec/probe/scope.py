@@ -105,9 +105,8 @@ class TargetSpec:
                 if address is not None and address.version == network.version \
                         and address in network:
                     return True
-            elif item.lower().rstrip(".") == host.lower().rstrip("."):
-                return True
-            elif address is not None and _address(item) == address:
+            elif item.lower().rstrip(".") == host.lower().rstrip(".") or (
+                    address is not None and _address(item) == address):
                 return True
         return False
 

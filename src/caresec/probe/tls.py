@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from caresec.model.exposure import ProbeCheck, TlsCertificate, TlsObservation
 from caresec.probe.net import (
@@ -84,7 +83,7 @@ def detect_tls(probe: ProbeContext, host: str, port: int, server_name: str = "")
     except ssl.SSLError as exc:
         reason = tls_reason(exc)
         return "alert" in reason and not any(r in reason for r in _NOT_TLS_REASONS)
-    except (TimeoutError, socket.timeout, ConnectionResetError, BrokenPipeError):
+    except (TimeoutError, ConnectionResetError, BrokenPipeError):
         return False
     finally:
         sock.close()
@@ -124,7 +123,7 @@ def probe_tls(probe: ProbeContext, host: str, port: int, server_name: str = "") 
                                    client_context(version=version, certificate=_throwaway()),
                                    wait_alert=version is ssl.TLSVersion.TLSv1_3)
             after = with_cert.alert_after or with_cert.reason
-            if with_cert.ok and not with_cert.alert_after or after != reason:
+            if (with_cert.ok and not with_cert.alert_after) or after != reason:
                 # The server answered a certificate differently from no certificate: it asked
                 # for one, so it negotiated this version.
                 cert_required = True
@@ -239,7 +238,7 @@ def name_matches(der: bytes, name: str) -> bool | None:
     except ValueError:
         return None
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns = [n.lower() for n in san.get_values_for_type(x509.DNSName)]
         ips = list(san.get_values_for_type(x509.IPAddress))
     except x509.ExtensionNotFound:
@@ -339,7 +338,7 @@ def _self_signed(cert: x509.Certificate) -> bool:
 
 def _names(cert: x509.Certificate) -> tuple[str, ...]:
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return tuple(str(a.value) for a in cert.subject.get_attributes_for_oid(
             NameOID.COMMON_NAME))

@@ -1,7 +1,9 @@
 """Reading the organization's small YAML decision files with line numbers for every problem.
 
-YAML is parsed with PyYAML's safe loader only (no tags that build objects). The node tree gives
-the line of each list item and mapping key, so a problem names ``file (line N)``.
+YAML is parsed with PyYAML's safe loader only (no tags that build objects), with dates left as
+text so that pydantic validates them (an impossible date such as ``2027-02-30`` becomes a
+problem at its line rather than an exception). The node tree gives the line of each list item
+and mapping key, so a problem names ``file (line N)``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ class Located:
 
     value: Any
     node: yaml.Node
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without the implicit timestamp type."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def line(node: yaml.Node) -> int:
@@ -49,8 +61,8 @@ def load(text: str, file: str, collector: str) -> tuple[Located | None, InputPro
         the text is not YAML (the problem names the line).
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        value = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = int(mark.line) + 1 if mark is not None else None

@@ -152,8 +152,9 @@ def gap_likelihood(finding: Finding, threat_event: ThreatEvent) -> Assessed:
     Raises:
         ValueError: ``finding`` is not a control-gap finding.
     """
-    state = ControlState(dict(finding.details).get("status", ""))
-    if state not in GAP_ADVERSE_IMPACT:
+    text = dict(finding.details).get("status", "")
+    state = next((s for s in GAP_ADVERSE_IMPACT if s.value == text), None)
+    if finding.kind != KIND_CONTROL_GAP or state is None:
         raise ValueError(f"{finding.finding_id} is not a control gap")
     start = SOURCE_INITIATION.get(threat_event.source_type, Level.MODERATE)
     initiation = assessed(start, f"{threat_event.source_type} threat source → {start}")

@@ -66,7 +66,7 @@ class ResponseRecord(BaseModel):
         if self.response is ResponseKind.ACCEPT and self.expires is None:
             missing.append("expires")
         if missing:
-            raise ValueError(f"a {self.response} response needs {', '.join(missing)}")
+            raise ValueError(f"response {self.response} needs {', '.join(missing)}")
         return self
 
 
