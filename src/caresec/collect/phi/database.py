@@ -26,17 +26,19 @@ def redact_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
-def scan_database(ctx: FileContext, url: str) -> None:
+def scan_database(ctx: FileContext, url: str, display: str = "") -> None:
     """Scan the tables of one database; an unreachable database or unreadable table becomes a
-    problem (the others are still read)."""
+    problem (the others are still read). Locations are ``db:<url>#table#column``, or
+    ``display#table#column`` when ``display`` is given (an SQLite file found in a folder)."""
     import sqlalchemy as sa
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     shown = redact_url(url)
+    prefix = display or f"db:{shown}"
     try:
         engine = sa.create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        ctx.problem(f"db:{shown}", "", f"not a usable database URL ({exc})")
+        ctx.problem(prefix, "", f"not a usable database URL ({exc})")
         return
     try:
         with engine.connect() as conn:
@@ -44,7 +46,7 @@ def scan_database(ctx: FileContext, url: str) -> None:
             tables = inspector.get_table_names()
             metadata = sa.MetaData()
             for name in sorted(tables):
-                location = f"db:{shown}#{name}"
+                location = f"{prefix}#{name}"
                 try:
                     table = sa.Table(name, metadata, autoload_with=conn)
                     total = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
@@ -65,7 +67,7 @@ def scan_database(ctx: FileContext, url: str) -> None:
                 ctx.tallies.extend(tallies)
                 ctx.files += 1
     except SQLAlchemyError as exc:
-        ctx.problem(f"db:{shown}", "", f"cannot connect or read ({type(exc).__name__}: "
+        ctx.problem(prefix, "", f"cannot connect or read ({type(exc).__name__}: "
                     f"{str(exc).splitlines()[0][:200]})")
     finally:
         engine.dispose()

@@ -162,6 +162,10 @@ def scan_path(ctx: FileContext, path: Path, display: str) -> int:
     try:
         with path.open("rb") as handle:
             head = handle.read(8192)
+            if head.startswith(b"SQLite format 3\x00"):
+                ctx.files += 1
+                scan_database(ctx, f"sqlite:///file:{path.resolve()}?mode=ro&uri=true", display)
+                return size
             fmt = sniff(path.name, head)
             if fmt not in ("text", "csv", "tsv", "hl7", "ndjson") and \
                     size > ctx.limits.max_document_bytes:
