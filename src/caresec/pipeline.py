@@ -19,16 +19,21 @@ from caresec.collect.answers import collect_answers, inventory_file_dates
 from caresec.collect.inventory import collect_inventory
 from caresec.collect.org import load_org
 from caresec.collect.sbom import collect_sboms
+from caresec.errors import CaresecError
+from caresec.extension import AuditContext, CapabilityRegistry
 from caresec.model import (
     AuditResult,
+    CapabilityResult,
     Facts,
+    FindingStatement,
+    FindingStatus,
     InputProblem,
     PlanStatusEntry,
     ProblemSeverity,
     RiskResponse,
+    VulnerabilityMatch,
 )
 from caresec.risk import (
-    assess,
     assess_risks,
     compare_runs,
     parse_plan_status,
@@ -51,6 +56,7 @@ def run_audit(
     today: date | None = None,
     progress: Progress | None = None,
     record_run: bool = True,
+    capabilities: CapabilityRegistry | None = None,
 ) -> AuditResult:
     """Audit one organization folder.
 
@@ -65,6 +71,8 @@ def run_audit(
             defaults to today (UTC).
         progress: called with a short description as each stage starts.
         record_run: add this run to the organization's run history.
+        capabilities: the capabilities to run (:mod:`caresec.extension`); defaults to the
+            built-in ones and installed plugins.
 
     Returns:
         The :class:`AuditResult`; ``problems`` lists every input that could not be read.
@@ -91,8 +99,26 @@ def run_audit(
         components = [c for sbom in sboms for c in sbom.components]
         say(f"Matching {len(components)} components")
         kev = store.kev()
-        matches, not_assessed = match_components(components, store, kev, store.epss_lookup())
+        epss_lookup = store.epss_lookup()
+        matches, not_assessed = match_components(components, store, kev, epss_lookup)
+        registry = capabilities if capabilities is not None else CapabilityRegistry.default()
+        context = AuditContext(
+            org=org, assets=assets, sboms=sboms, matches=tuple(matches),
+            not_assessed=tuple(not_assessed), kev=kev, epss=epss_lookup, today=judged_on,
+            progress=say,
+        )
+        added = run_capabilities(registry, context)
+        matches = [*matches, *(m for c in added for m in c.matches)]
         epss = store.epss_for({cve for m in matches for cve in (m.vulnerability_id, *m.aliases)})
+
+    assessed_keys = frozenset[str]().union(*(c.assessed_component_keys for c in added))
+    not_assessed = [
+        *(n for n in not_assessed if n.component.key not in assessed_keys),
+        *(n for c in added for n in c.not_assessed),
+    ]
+    extra_findings = tuple(f for c in added for f in c.findings)
+    statements = tuple(st for c in added for st in c.statements)
+    activities = frozenset[str]().union(*(c.activities for c in added))
 
     say("Reading answers and risk decisions")
     answers, answer_problems = collect_answers(org)
@@ -110,22 +136,27 @@ def run_audit(
         previous = history.latest()
 
     say("Judging controls")
-    technical, technical_risks = assess(assets, matches, not_assessed, today=judged_on)
+    preliminary = assess_risks(
+        assets, matches, not_assessed, today=judged_on, extra_findings=extra_findings,
+        statements=statements,
+    )
     controls = evaluate_controls(
         assets=assets,
         sboms=sboms,
-        findings=technical,
-        matches=matches,
+        findings=preliminary.findings,
+        matches=unsuppressed(matches, statements),
         answers=answers,
         today=judged_on,
         inventory_mtimes=inventory_file_dates(org),
-        risks=technical_risks,
+        risks=preliminary.risks,
+        activities=activities,
         previous_run=previous is not None,
     )
 
     say("Weighing risk and planning remediation")
     assessment = assess_risks(
         assets, matches, not_assessed, today=judged_on, controls=controls,
+        extra_findings=extra_findings, statements=statements,
         responses=responses, plan_status=recorded, policy=policy,
     )
     current = summarize(assessment.register, assessment.findings,
@@ -142,8 +173,9 @@ def run_audit(
         not_assessed=tuple(not_assessed),
         findings=assessment.findings,
         risks=assessment.risks,
-        problems=(*facts.problems, *feed_problems, *answer_problems, *response_problems,
-                  *status_problems, *policy_problems, *assessment.problems),
+        problems=(*facts.problems, *feed_problems, *(p for c in added for p in c.problems),
+                  *answer_problems, *response_problems, *status_problems, *policy_problems,
+                  *assessment.problems),
         feeds=tuple(feeds),
         kev=dict(kev),
         epss=dict(epss),
@@ -152,7 +184,51 @@ def run_audit(
         plan=assessment.plan,
         comparison=comparison,
         judged_on=judged_on,
+        capabilities=tuple(added),
     )
+
+
+def run_capabilities(
+    registry: CapabilityRegistry, context: AuditContext
+) -> list[CapabilityResult]:
+    """Run each capability that applies to the organization, in registry order.
+
+    A :class:`~caresec.errors.CaresecError` raised by a capability becomes an input problem of
+    that capability (the audit goes on); any other exception is a bug and propagates.
+    """
+    results: list[CapabilityResult] = []
+    for capability in registry:
+        if not capability.applies(context.org):
+            continue
+        context.progress(f"Running {capability.name}")
+        try:
+            results.append(capability.run(context))
+        except CaresecError as exc:
+            problem = InputProblem(capability.name, "", str(exc), ProblemSeverity.ERROR,
+                                   capability.name)
+            results.append(CapabilityResult(name=capability.name, problems=(problem,)))
+    return results
+
+
+def unsuppressed(
+    matches: Sequence[VulnerabilityMatch], statements: Sequence[FindingStatement]
+) -> list[VulnerabilityMatch]:
+    """The matches not wholly covered by a suppressing statement (VEX ``not_affected`` for
+    every asset that runs the component)."""
+    suppressing = [st for st in statements if st.status is FindingStatus.SUPPRESSED]
+    if not suppressing:
+        return list(matches)
+
+    def covered(match: VulnerabilityMatch) -> bool:
+        ids = (match.vulnerability_id, *match.aliases)
+        for st in suppressing:
+            if st.vulnerability_id in ids and (
+                not st.asset_ids or set(match.component.asset_ids) <= set(st.asset_ids)
+            ):
+                return True
+        return False
+
+    return [m for m in matches if not covered(m)]
 
 
 def _read_decisions(

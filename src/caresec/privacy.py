@@ -137,6 +137,6 @@ def shape(value: str, limit: int = 24) -> str:
     letters (accented) → ``x``; cut to ``limit`` characters with ``…``. It tells a reader what
     kind of value was found without telling the value."""
     out = value.translate(_SHAPE)
-    out = "".join("x" if ch.isalpha() and ch not in "Xx" else ch for ch in out)
+    out = "".join("x" if ch.isalpha() and ch not in "XxN" else ch for ch in out)
     out = " ".join(out.split())
     return out if len(out) <= limit else out[: limit - 1] + "…"

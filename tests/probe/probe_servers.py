@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import hl7
 import hl7.mllp
@@ -480,7 +481,7 @@ class FhirServer:
     metadata and SMART configuration public; every other request without ``Authorization:
     Bearer`` answered 401). ``context`` serves it over HTTPS."""
 
-    TOTALS = {"Organization": 2, "Patient": 3, "Observation": 5}
+    TOTALS: ClassVar[dict[str, int]] = {"Organization": 2, "Patient": 3, "Observation": 5}
 
     def __init__(self, mode: str, *, context: ssl.SSLContext | None = None,
                  host: str = LOOPBACK, port: int = 0) -> None:

@@ -33,7 +33,7 @@ def test_report_schema_returns_a_fresh_copy() -> None:
 def test_report_validates_and_round_trips(audit: AuditResult) -> None:
     doc = json.loads(render_json(audit))
     Draft202012Validator(report_schema()).validate(doc)
-    assert doc["schema_version"] == "1.1.0"
+    assert doc["schema_version"] == "1.2.0"
     assert doc["tool"] == {"name": "caresec", "version": __version__}
     assert doc["org"] == {"name": "Lakeside Community Hospital", "size_tier": "medium"}
     assert doc["started_at"] == "2026-11-30T14:05:00+00:00"

@@ -268,7 +268,7 @@ def push_command(
     gate(bundle, internal=internal, organization=config.org_name)
     own_list, _ = own_objects(config)
     with IntelStore.open(store_file(config.root)) as store:
-        lowered = downgrades(bundle, store, own_list)
+        lowered = downgrades(bundle, store, own_list, config.source_tlp())
     markings = bundle_markings(objects)
     too_high = [f"{o['id']} is {t.label}" for o in objects
                 if o.get("type") != "marking-definition"

@@ -8,6 +8,7 @@ opt-in to print the matched text, for checking the detector on test data.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -27,7 +28,9 @@ from caresec.collect.phi.store import inventory_dict
 from caresec.collect.phi.documents import decode_text
 from caresec.errors import CaresecError, InputError
 from caresec.model.phi import Change, DataSource, PhiInventory
+from caresec.phi import DetectorConfig
 from caresec.phi import detect as detect_spans
+from caresec.phi.mrn import learn_mrn_pattern
 
 app = typer.Typer(help="Find ePHI: the 18 HIPAA identifiers in files, exports and databases.",
                   no_args_is_help=True, add_completion=False)
@@ -116,12 +119,29 @@ def scan_command(
     workers: Annotated[int, typer.Option("--workers", help="Processes (0 = one per CPU).")] = 0,
     no_save: Annotated[bool, typer.Option(
         "--no-save", help="Do not save the inventory in the organization's store.")] = False,
+    mrn_pattern: Annotated[list[str] | None, typer.Option(
+        "--mrn-pattern", metavar="REGEX",
+        help="The organization's MRN format as a regular expression (repeatable).")] = None,
+    mrn_sample: Annotated[Path | None, typer.Option(
+        "--mrn-sample", help="A file of the organization's own MRNs, one a line, to learn "
+                             "their format from.")] = None,
 ) -> None:
     """Scan files, folders and databases for the HIPAA identifiers and print an ePHI inventory
     (counts, estimated individuals, sensitivity, change since the previous scan). Identifiers
     are never printed or stored: only keyed pseudonyms and value shapes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    patterns = list(mrn_pattern or [])
+    if mrn_sample is not None:
+        try:
+            patterns.append(learn_mrn_pattern(mrn_sample.read_text("utf-8").splitlines()))
+        except (OSError, ValueError) as exc:
+            raise InputError(str(mrn_sample), "", f"cannot learn an MRN format ({exc})") from exc
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise CaresecError(f"--mrn-pattern {pattern!r} is not a regular expression ({exc}).")
     paths = paths or []
     if not paths and not db:
         raise CaresecError("nothing to scan.", hint="Give a PATH or --db URL.")
@@ -148,6 +168,7 @@ def scan_command(
         inventory = scan_sources(sources, dbs=dbs, key=key, progress=progress,
                                  root=root, previous=previous,
                                  limits=Limits(db_sample_rows=sample_rows),
+                                 config=DetectorConfig(mrn_patterns=tuple(patterns)),
                                  workers=workers or None)
     if store is not None and not no_save:
         save_inventory(store, inventory)

@@ -7,6 +7,7 @@ Practices* (HICP): small, medium and large organizations.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -19,6 +20,8 @@ CONFIG_FILE = "caresec.toml"
 DEFAULT_PATHS = {"inventory": "inventory", "sboms": "sboms", "feeds": "feeds"}
 _ORG_KEYS = ("name", "size_tier")
 _TABLES = ("organization", "paths", "settings")
+# Tables that belong to a capability; each capability validates its own table.
+CAPABILITY_TABLES = ("devices", "models", "phi", "access", "intel", "probe")
 _INIT_HINT = "Run `caresec init DIR` to create an organization folder."
 _TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -51,11 +54,12 @@ def load_org(root: Path) -> OrgConfig:
                           hint=_INIT_HINT)
     data = _read_toml(config_path)
 
-    unknown_tables = [k for k in data if k not in _TABLES]
+    unknown_tables = [k for k in data if k not in (*_TABLES, *CAPABILITY_TABLES)]
     if unknown_tables:
         raise ConfigError(
             f"{config_path}: unknown key or table {', '.join(map(repr, unknown_tables))}; "
-            f"the known tables are [organization], [paths] and [settings].",
+            f"the known tables are [organization], [paths], [settings] and the "
+            f"capability tables [{'], ['.join(CAPABILITY_TABLES)}].",
             hint="Put tool options under [settings].",
         )
 
@@ -102,6 +106,9 @@ def load_org(root: Path) -> OrgConfig:
         sbom_dir=folders["sboms"],
         feeds_dir=folders["feeds"],
         settings=settings,
+        sections=tuple(
+            (name, _section(data, name, config_path)) for name in CAPABILITY_TABLES if name in data
+        ),
     )
 
 
@@ -141,6 +148,11 @@ def _table(data: dict[str, Any], key: str, config_path: Path, *, required: bool)
     if not isinstance(value, dict):
         raise ConfigError(f"{config_path}: {key} must be a table ([{key}]), not a value.")
     return value
+
+
+def _section(data: dict[str, Any], name: str, config_path: Path) -> str:
+    table = _table(data, name, config_path, required=False)
+    return json.dumps(table, default=str, sort_keys=True)
 
 
 def _reject_unknown(table: dict[str, Any], known: tuple[str, ...], name: str, path: Path) -> None:

@@ -164,11 +164,14 @@ def load_intel_config(root: Path) -> IntelConfig:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: intel must be a table ([intel]).")
     reader = _Reader(path, "[intel]", table, _INTEL_KEYS)
-    policy = TlpPolicy(
-        default_tlp=reader.tlp("default_tlp", Tlp.AMBER),
-        export_tlp=reader.tlp("export_tlp", Tlp.GREEN),
-        max_share=reader.tlp("max_share_tlp", Tlp.AMBER),
-    )
+    try:
+        policy = TlpPolicy(
+            default_tlp=reader.tlp("default_tlp", Tlp.AMBER),
+            export_tlp=reader.tlp("export_tlp", Tlp.GREEN),
+            max_share=reader.tlp("max_share_tlp", Tlp.AMBER),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from exc
     sources = tuple(_source(path, root, i, s) for i, s in enumerate(reader.tables("sources")))
     names = [s.name for s in sources]
     duplicates = sorted({n for n in names if names.count(n) > 1} | ({"own"} & set(names)))

@@ -143,24 +143,28 @@ def log_internal_names(mapping: Sequence[LogSource], paths: Sequence[Path]) -> s
 
 
 def downgrades(bundle: Mapping[str, Any], store: IntelStore | None,
-               own: Sequence[StixObject] = ()) -> list[str]:
+               own: Sequence[StixObject] = (), source_tlp: Mapping[str, Tlp] | None = None,
+               ) -> list[str]:
     """Objects the bundle marks less strictly than they were received (never allowed).
 
-    Compares each object's TLP in ``bundle`` with the strictest TLP of the same id in the
-    store (from any source) or in the organization's own bundle.
+    Compares each object's TLP in ``bundle`` with the strictest TLP the same id had when
+    received: its marking in the store (any source) or in the organization's own bundle, or,
+    for an unmarked stored object, its source's default TLP (``source_tlp``).
 
     Returns:
         One sentence per downgraded object.
     """
     received: dict[str, Tlp] = {}
-    groups: list[Sequence[StixObject]] = [own]
+    defaults = source_tlp or {}
+    groups: list[tuple[str, Sequence[StixObject]]] = [(OWN_SOURCE, own)]
     if store is not None:
-        groups.extend(objs for _, objs in store.by_source())
-    for objects in groups:
-        latest = latest_versions(objects)
+        groups.extend(store.by_source())
+    for source, objects in groups:
         markings = bundle_markings(objects)
-        for obj in latest:
-            tlp = object_tlp(obj, markings)
+        for obj in latest_versions(objects):
+            if obj.get("type") == "marking-definition":
+                continue
+            tlp = object_tlp(obj, markings) or defaults.get(source)
             if tlp is not None:
                 key = str(obj["id"])
                 current = received.get(key)

@@ -10,6 +10,7 @@ from caresec.model.advisory import (
     SeverityVector,
 )
 from caresec.model.asset import Asset, AssetKind, ClinicalCriticality, NetworkZone
+from caresec.model.capability import CapabilityResult, ReportSection
 from caresec.model.component import Component, Sbom
 from caresec.model.control import (
     Answer,
@@ -21,6 +22,7 @@ from caresec.model.control import (
 from caresec.model.finding import (
     Evidence,
     Finding,
+    FindingStatement,
     FindingStatus,
     NotAssessed,
     Severity,
@@ -61,6 +63,7 @@ __all__ = [
     "Asset",
     "AssetKind",
     "AuditResult",
+    "CapabilityResult",
     "ChangeKind",
     "ClinicalCriticality",
     "Component",
@@ -72,6 +75,7 @@ __all__ = [
     "Facts",
     "FeedSummary",
     "Finding",
+    "FindingStatement",
     "FindingStatus",
     "InputProblem",
     "KevEntry",
@@ -89,6 +93,7 @@ __all__ = [
     "RangeEvent",
     "RegisterEntry",
     "RegisterKind",
+    "ReportSection",
     "ResponseKind",
     "Risk",
     "RiskChange",

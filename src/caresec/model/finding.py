@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from caresec.model.advisory import EpssScore, KevEntry
 from caresec.model.component import Component
+from caresec.model.risk import Assessed
 
 
 class Severity(StrEnum):
@@ -111,6 +112,11 @@ class Finding:
         control_ids: controls it bears on (HIPAA citations such as ``164.308(a)(1)(ii)(B)``).
         status: :class:`FindingStatus`.
         vulnerability: the match behind a ``vulnerability`` finding.
+        details: extra (label, text) pairs shown with the finding.
+        likelihood: the overall likelihood (NIST SP 800-30 Rev. 1 Table G-5) an analyzer
+            assessed for the threat events this finding enables, with its rationale; the risk
+            engine computes it itself for ``vulnerability`` and ``lifecycle`` findings, and a
+            finding of another kind enters the register only when it carries one.
     """
 
     finding_id: str
@@ -124,3 +130,36 @@ class Finding:
     status: FindingStatus = FindingStatus.OPEN
     vulnerability: VulnerabilityMatch | None = None
     details: tuple[tuple[str, str], ...] = field(default=())
+    likelihood: Assessed | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingStatement:
+    """A statement that changes the status of vulnerability findings, kept visible with them.
+
+    Typical sources: a VEX ``not_affected`` statement (CycloneDX ``analysis``, OpenVEX, CSAF
+    ``known_not_affected``) → :attr:`FindingStatus.SUPPRESSED`.
+
+    Attributes:
+        vulnerability_id: a CVE, GHSA or other id; matches a finding whose vulnerability id or
+            any alias equals it.
+        status: the status to set.
+        statement: the justification, in words, shown beside the finding.
+        source: the file (and place) the statement came from.
+        asset_ids: assets it applies to; empty means every asset.
+    """
+
+    vulnerability_id: str
+    status: FindingStatus
+    statement: str
+    source: str = ""
+    asset_ids: tuple[str, ...] = ()
+
+    def applies_to(self, finding: Finding) -> bool:
+        """True when ``finding`` is a vulnerability finding this statement covers."""
+        match = finding.vulnerability
+        if match is None:
+            return False
+        if self.vulnerability_id not in (match.vulnerability_id, *match.aliases):
+            return False
+        return not self.asset_ids or any(a in self.asset_ids for a in finding.asset_ids)

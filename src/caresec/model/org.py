@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from caresec.model.advisory import EpssScore, KevEntry
 from caresec.model.asset import Asset
+from caresec.model.capability import CapabilityResult
 from caresec.model.component import Sbom
 from caresec.model.control import ControlEvaluation
 from caresec.model.finding import Finding, NotAssessed, VulnerabilityMatch
@@ -35,6 +38,8 @@ class OrgConfig:
         size_tier: :class:`SizeTier`.
         inventory_dir, sbom_dir, feeds_dir: folders, relative paths already resolved.
         settings: the remaining ``[settings]`` table, as read.
+        sections: capability tables of ``caresec.toml`` (``[probe]``, ``[intel]`` …) as
+            (name, JSON text) pairs; read one with :meth:`section`.
     """
 
     root: Path
@@ -44,6 +49,15 @@ class OrgConfig:
     sbom_dir: Path
     feeds_dir: Path
     settings: tuple[tuple[str, str], ...] = ()
+    sections: tuple[tuple[str, str], ...] = ()
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of ``caresec.toml`` as a dict (empty when absent)."""
+        for key, text in self.sections:
+            if key == name:
+                value: dict[str, Any] = json.loads(text)
+                return value
+        return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,7 @@ class AuditResult:
         plan: the remediation plan by rank.
         comparison: this run against the previous run (None: no previous run).
         judged_on: the audit date findings, expiries and due dates are judged against.
+        capabilities: what each capability (devices, models, PHI, access review …) added.
     """
 
     org: OrgConfig
@@ -111,3 +126,4 @@ class AuditResult:
     plan: tuple[PlanItem, ...] = ()
     comparison: RunComparison | None = None
     judged_on: date | None = None
+    capabilities: tuple[CapabilityResult, ...] = ()

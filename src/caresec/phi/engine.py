@@ -32,7 +32,7 @@ from caresec.model.phi import PhiType, Span
 from caresec.phi.lexicon import lexicon
 from caresec.phi.narrative import NarrativeDetector
 from caresec.phi.recognizers import build_recognizers
-from caresec.phi.routing import narrative_segments
+from caresec.phi.routing import is_log_line, narrative_segments
 
 logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)  # its warnings may quote text
 
@@ -136,6 +136,8 @@ class PhiDetector:
             Non-overlapping spans sorted by start.
         """
         spans = self.patterns(text, context=context)
+        if narrative is None and spans:
+            spans = [s for s in spans if s.type is not PhiType.DATE or not _in_log_line(text, s)]
         if narrative is not False:
             segments = [(0, len(text))] if narrative else narrative_segments(text)
             seeds = tuple(seeds)
@@ -182,6 +184,13 @@ class PhiDetector:
         doc = self._ner(piece)
         return [Span(ent.start_char + offset, ent.end_char + offset, _NER_TYPES[ent.label_], 0.6,
                      "ner") for ent in doc.ents if ent.label_ in _NER_TYPES]
+
+
+def _in_log_line(text: str, span: Span) -> bool:
+    """True when the span sits in a log line (its timestamp is not a date about a person)."""
+    start = text.rfind("\n", 0, span.start) + 1
+    end = text.find("\n", span.end)
+    return is_log_line(text[start:end if end >= 0 else len(text)])
 
 
 def _dotted_number(text: str, start: int, end: int) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,14 @@ import httpx
 
 from caresec import __version__
 from caresec.model.exposure import ProbeCheck, ProbeStatus, format_host_port
-from caresec.probe.net import ProbeContext, ProtocolResult, client_context, recognize, sni_name
+from caresec.probe.net import (
+    ProbeContext,
+    ProtocolResult,
+    client_context,
+    exchange,
+    sni_name,
+    unexpected,
+)
 
 FHIR_JSON = "application/fhir+json"
 _SEARCH_TYPES = ("Organization", "Location", "Endpoint", "HealthcareService", "Practitioner")
@@ -87,6 +95,8 @@ def probe_fhir(probe: ProbeContext, target: FhirTarget) -> ProtocolResult:
         try:
             return _probe(session, probe)
         except _Fault as fault:
+            if fault.status in (ProbeStatus.RESET, ProbeStatus.GARBAGE):
+                return _diagnose(probe, target, fault)
             return ProtocolResult(fault.status, error=fault.message)
 
 
@@ -193,10 +203,24 @@ def _probe(session: _Session, probe: ProbeContext) -> ProtocolResult:
 # --------------------------------------------------------------------------- helpers
 
 
+def _diagnose(probe: ProbeContext, target: FhirTarget, fault: _Fault) -> ProtocolResult:
+    """The HTTP client only says the answer was not HTTP: send the same request by hand and
+    look at what comes back (nothing: reset; other bytes: garbage or another protocol)."""
+    host = format_host_port(target.host, target.port)
+    request = (f"GET {target.base_path}/metadata HTTP/1.1\r\nHost: {host}\r\n"
+               f"Accept: {FHIR_JSON}\r\nConnection: close\r\n\r\n").encode("ascii")
+    try:
+        answer = exchange(probe, target.host, target.port, request, tls=target.tls,
+                          server_name=target.server_name)
+    except (OSError, ssl.SSLError):
+        return ProtocolResult(fault.status, error=fault.message)
+    if not answer:
+        return ProtocolResult(ProbeStatus.RESET, error=fault.message)
+    return unexpected(answer, "HTTP")
+
+
 def _json(response: httpx.Response) -> dict[str, Any] | None:
     if not response.content:
-        return None
-    if recognize(response.content[:8]):
         return None
     try:
         value = json.loads(response.content)

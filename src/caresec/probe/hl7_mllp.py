@@ -97,6 +97,12 @@ def probe_hl7(probe: ProbeContext, target: Hl7Target) -> ProtocolResult:
 
 
 def _judge(answer: bytes, control_id: str) -> ProtocolResult:
+    if not answer:
+        return ProtocolResult(
+            ProbeStatus.RESET,
+            checks=(ProbeCheck("hl7.unauthenticated-ack", False,
+                               "the listener closed the connection without an acknowledgment"),),
+            error="the peer closed the connection without an HL7 acknowledgment")
     start = answer.find(START_BLOCK)
     end = answer.find(END_BLOCK, start + 1)
     if start != 0 or end < 0:

@@ -180,6 +180,10 @@ def probe_target(target: PlannedTarget, limiter: RateLimiter, *, ca_file: Path |
         result = ProtocolResult(status, error=message)
     checks = [*result.checks, *checks]
     answered = result.status is ProbeStatus.ANSWERED
+    error = result.error
+    if not answered and tls_observation and tls_observation.client_certificate_required:
+        error = (f"{error}; the service requires a TLS client certificate (mutual TLS), so "
+                 f"{spec.protocol} was not reached without one").lstrip("; ")
     over_tls = bool(tls_observation and tls_observation.protocols)
     if answered and spec.protocol in EPHI_PROTOCOLS:
         checks.append(ProbeCheck(
@@ -201,7 +205,7 @@ def probe_target(target: PlannedTarget, limiter: RateLimiter, *, ca_file: Path |
         checks=tuple(checks),
         counts=result.counts,
         details=result.details,
-        error=result.error,
+        error=error,
     )
 
 

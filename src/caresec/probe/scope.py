@@ -276,7 +276,8 @@ def resolve_targets(scope: ProbeScope, requested: Sequence[str]) -> tuple[Planne
             shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3
                                               else "")
             what = f"port {port} of " if port is not None else ""
-            refused.append(f"{text!r}: {what}{shown} is not in the probe scope")
+            verb = "is" if len(missing) == 1 else "are"
+            refused.append(f"{text!r}: {what}{shown} {verb} not in the probe scope")
             continue
         for target in found:
             planned.setdefault(target.key, target)

@@ -54,6 +54,10 @@ _CERT_ALERTS = ("certificate required", "unknown ca", "bad certificate", "certif
 _NOT_TLS_REASONS = ("wrong version number", "record layer failure", "packet length too long",
                     "unexpected eof", "http request", "unknown protocol")
 CLIENT_CERT_WAIT = 0.5
+# A TLS 1.3 server that drops a client right after the handshake, before the client said
+# anything, without an alert (as asyncio-based servers do when the client certificate is
+# missing): every protocol probed here waits for the client to speak first.
+CLOSED_AFTER_HANDSHAKE = "closed the connection right after the handshake"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +111,20 @@ def probe_tls(probe: ProbeContext, host: str, port: int, server_name: str = "") 
     errors: list[str] = []
     offered: list[str] = []
     der: bytes | None = None
+    cipher = ""
     cert_required: bool | None = None
     for label, version in VERSIONS:
         shake = _handshake(probe, host, port, name, client_context(version=version),
                            wait_alert=version is ssl.TLSVersion.TLSv1_3)
-        if shake.ok and not shake.alert_after:
+        if shake.ok and shake.alert_after in ("", CLOSED_AFTER_HANDSHAKE):
             offered.append(label)
             der = der or shake.der
-            if version is ssl.TLSVersion.TLSv1_3 and cert_required is None:
-                cert_required = False
+            cipher = shake.cipher or cipher
+            if version is ssl.TLSVersion.TLSv1_3:
+                cert_required = shake.alert_after == CLOSED_AFTER_HANDSHAKE
+                if cert_required:
+                    errors.append(f"{label}: {CLOSED_AFTER_HANDSHAKE} (no client certificate "
+                                  "was sent)")
             continue
         reason = shake.alert_after or shake.reason
         if any(alert in reason for alert in _CERT_ALERTS):
@@ -133,11 +142,11 @@ def probe_tls(probe: ProbeContext, host: str, port: int, server_name: str = "") 
         if reason:
             errors.append(f"{label}: {reason}")
     weak = _weak_suites(probe, host, port, name, offered) if offered else []
-    cipher, trusted, trust_error = "", None, ""
+    trusted, trust_error = None, ""
     if offered:
         strong = _handshake(probe, host, port, name, _verifying_context(probe))
         if strong.ok:
-            cipher, trusted = strong.cipher, True
+            trusted = True
             der = der or strong.der
         elif strong.reason.startswith("verify:"):
             trusted, trust_error = False, strong.reason.removeprefix("verify:").strip()
@@ -296,12 +305,12 @@ def _alert_after(tls_sock: ssl.SSLSocket) -> str:
     (``certificate required`` alert, RFC 8446 §4.4.2.4): read briefly to see it."""
     tls_sock.settimeout(CLIENT_CERT_WAIT)
     try:
-        tls_sock.recv(1)
+        data = tls_sock.recv(1)
     except ssl.SSLError as exc:
         return tls_reason(exc)
     except OSError:
         return ""
-    return ""
+    return CLOSED_AFTER_HANDSHAKE if not data else ""
 
 
 def _weak_suites(probe: ProbeContext, host: str, port: int, name: str,

@@ -357,6 +357,27 @@ def _context(result: AuditResult) -> dict[str, Any]:
     }
 
 
+def render_fragment(template: str, **context: Any) -> str:
+    """Render a capability's report section body from ``report/templates/capabilities/``.
+
+    Uses the report's own Jinja2 environment (autoescape on, strict undefined, the macros
+    ``level_badge``, ``severity_badge``, ``badge`` and ``empty`` importable from
+    ``macros.html.j2``), so a capability's section looks like the rest of the report and
+    escapes what it shows.
+
+    Args:
+        template: file name under ``capabilities/`` (``devices.html.j2``).
+        context: template variables.
+
+    Raises:
+        ReportError: the template is missing or fails to render.
+    """
+    try:
+        return _environment().get_template(f"capabilities/{template}").render(**context)
+    except TemplateError as exc:
+        raise ReportError(f"report section template {template} failed: {exc}") from exc
+
+
 def render_html(result: AuditResult) -> str:
     """Render ``result`` as a self-contained HTML page.
 

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from caresec import __version__
 from caresec.errors import ReportError
 from caresec.model.asset import Asset
+from caresec.model.capability import CapabilityResult
 from caresec.model.component import Component, Sbom
 from caresec.model.control import Answer, ControlEvaluation, ControlStatus
 from caresec.model.finding import Evidence, Finding, NotAssessed, VulnerabilityMatch
@@ -32,7 +33,7 @@ from caresec.report.counts import count
 from caresec.report.views import hicp_coverage, register_counts, safeguard_coverage
 
 #: The ``schema_version`` this module writes; equal to the schema's ``const``.
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 JsonObject = dict[str, Any]
 
@@ -166,6 +167,7 @@ def _finding(f: Finding) -> JsonObject:
         "control_ids": list(f.control_ids),
         "vulnerability_id": f.vulnerability.vulnerability_id if f.vulnerability else None,
         "details": [[k, v] for k, v in f.details],
+        "likelihood": _assessed(f.likelihood) if f.likelihood is not None else None,
     }
 
 
@@ -458,6 +460,17 @@ def report_document(result: AuditResult) -> JsonObject:
         "register": [_entry(e) for e in result.register],
         "plan": [_item(i) for i in result.plan],
         "comparison": _comparison(result.comparison),
+        "capabilities": [_capability(c) for c in result.capabilities],
+    }
+
+
+def _capability(c: CapabilityResult) -> JsonObject:
+    return {
+        "name": c.name,
+        "summary": [[label, value] for label, value in c.summary],
+        "activities": sorted(c.activities),
+        "finding_ids": [f.finding_id for f in c.findings],
+        "data": dict(c.data),
     }
 
 

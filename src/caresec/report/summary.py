@@ -77,6 +77,12 @@ def summary_table(result: AuditResult) -> Table:
     table.add_row("Plan items", str(len(result.plan)))
     table.add_section()
 
+    for capability in result.capabilities:
+        for label, value in capability.summary:
+            table.add_row(label, value)
+    if any(c.summary for c in result.capabilities):
+        table.add_section()
+
     table.add_row("Inputs that could not be read", str(len(c.unreadable)))
     for name in c.unreadable[:MAX_FILES_LISTED]:
         table.add_row(Text(f"  {name}", style="red"), "")

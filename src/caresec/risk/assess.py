@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from caresec.catalogs.loader import ThreatEvent, load_threat_events
 from caresec.model.asset import Asset
 from caresec.model.control import ControlEvaluation
-from caresec.model.finding import Finding, NotAssessed, VulnerabilityMatch
+from caresec.model.finding import Finding, FindingStatement, NotAssessed, VulnerabilityMatch
 from caresec.model.plan import PlanItem, PlanStatusEntry, RegisterEntry, RiskResponse
 from caresec.model.problems import InputProblem
 from caresec.model.risk import Risk
@@ -53,6 +53,7 @@ def assess_risks(
     today: date,
     controls: ControlEvaluation | None = None,
     extra_findings: Sequence[Finding] = (),
+    statements: Sequence[FindingStatement] = (),
     responses: Sequence[RiskResponse] = (),
     plan_status: Mapping[str, PlanStatusEntry] | None = None,
     policy: RemediationPolicy | None = None,
@@ -69,7 +70,10 @@ def assess_risks(
         today: the audit date (end of support, response expiry, due dates).
         controls: the control evaluation (statuses make control-gap findings and residual
             ratings); None: no control status, residual equals inherent.
-        extra_findings: findings of other analyzers (with threat events and asset ids).
+        extra_findings: findings of other analyzers (with threat events, asset ids and, to
+            enter the register, their own ``likelihood``).
+        statements: status statements (VEX) applied to the vulnerability findings: a
+            suppressed finding stays in ``findings`` with its statement and enters no risk.
         responses: the organization's risk responses.
         plan_status: the organization's recorded plan statuses by item id.
         policy: SLA days, effort, milestones; defaults to the shipped data.
@@ -80,7 +84,10 @@ def assess_risks(
     """
     events = load_threat_events() if threat_events is None else threat_events
     check_catalog(events)
-    technical = build_findings(assets, matches, not_assessed, today=today, threat_events=events)
+    technical = apply_statements(
+        build_findings(assets, matches, not_assessed, today=today, threat_events=events),
+        statements,
+    )
     statuses = controls.statuses if controls is not None else ()
     gaps = control_gap_findings(statuses, events)
     findings = (*technical, *extra_findings, *gaps)
@@ -95,6 +102,33 @@ def assess_risks(
         plan=plan,
         problems=(*response_problems, *plan_problems),
     )
+
+
+def apply_statements(
+    findings: Sequence[Finding], statements: Sequence[FindingStatement]
+) -> tuple[Finding, ...]:
+    """Set the status of each vulnerability finding a statement covers (first statement wins)
+    and add the statement to its details, so a suppressed finding says why.
+
+    Returns:
+        The findings, in the same order.
+    """
+    if not statements:
+        return tuple(findings)
+    out: list[Finding] = []
+    for finding in findings:
+        statement = next((s for s in statements if s.applies_to(finding)), None)
+        if statement is None:
+            out.append(finding)
+            continue
+        note = f"{statement.status}: {statement.statement}"
+        if statement.source:
+            note += f" ({statement.source})"
+        out.append(
+            replace(finding, status=statement.status,
+                    details=(*finding.details, ("statement", note)))
+        )
+    return tuple(out)
 
 
 def assess(

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from caresec.catalogs.loader import ThreatEvent
 from caresec.model.asset import Asset
 from caresec.model.control import ControlStatus
-from caresec.model.finding import Finding
+from caresec.model.finding import Finding, FindingStatus
 from caresec.model.plan import RegisterEntry, RegisterKind
 from caresec.model.risk import Assessed, Risk
 from caresec.risk.controls import residual_likelihood
@@ -50,7 +50,12 @@ __all__ = [
 
 def finding_likelihood(finding: Finding, asset: Asset) -> Assessed | None:
     """Overall likelihood (Table G-5) of the threat events ``finding`` enables on ``asset``;
-    ``None`` for kinds that carry no likelihood (``not-assessed``)."""
+    ``None`` for kinds that carry no likelihood (``not-assessed``) and for suppressed
+    findings (a VEX ``not_affected`` statement: no risk, but the finding stays visible)."""
+    if finding.status is FindingStatus.SUPPRESSED:
+        return None
+    if finding.likelihood is not None:
+        return finding.likelihood
     if finding.kind == KIND_VULNERABILITY and finding.vulnerability is not None:
         return vulnerability_likelihood(finding.vulnerability, asset)
     if finding.kind == KIND_LIFECYCLE:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -145,7 +146,7 @@ def scan_json(ctx: FileContext, location: str, text: str, *, ndjson: bool = Fals
                 continue
             kind = _fhir_kind(key, parents) if fhir else None
             if kind is None:
-                hint = hint_for(key)
+                hint = None if fhir and key == "name" else hint_for(key)
                 kind = hint if isinstance(hint, PhiType) else None
                 if hint == NARRATIVE or (kind is None and fhir and key == "div"):
                     narratives.append((pointer, _TAG.sub(" ", value)))
@@ -380,14 +381,20 @@ def scan_dicom(ctx: FileContext, location: str, data: bytes) -> None:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL)  # its warnings may quote values
     try:
         with warnings.catch_warnings():  # pydicom warnings may quote element values
             warnings.simplefilter("ignore")
             dataset = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
             elements = list(dataset.iterall())
+            syntax = str(getattr(dataset, "file_meta", {}).get("TransferSyntaxUID", "") or "")
     except (InvalidDicomError, ValueError, EOFError, OSError, KeyError, TypeError,
             NotImplementedError, AttributeError) as exc:
         ctx.problem(location, "", f"not a readable DICOM file ({type(exc).__name__}: {exc})")
+        return
+    if data[128:132] == b"DICM" and (not elements or not re.fullmatch(r"[0-9.]+", syntax)):
+        ctx.problem(location, "", "not a readable DICOM file (no valid transfer syntax or no "
+                    "data elements after the file meta information)")
         return
     tally = ctx.tally(location, "file", "dicom")
     tally.records = 1
