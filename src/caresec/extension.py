@@ -15,6 +15,7 @@ import time.
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -88,8 +89,7 @@ class Capability(Protocol):
         ...
 
 
-# The capabilities caresec ships, as "module:factory" so importing this module stays cheap.
-BUILTIN_CAPABILITIES: tuple[str, ...] = ()
+BUILTIN_PACKAGE = "caresec.capabilities"
 
 
 class CapabilityRegistry:
@@ -127,7 +127,7 @@ class CapabilityRegistry:
         Raises:
             ImportError: a built-in capability module is missing (a packaging bug).
         """
-        found: list[Capability] = [_load(spec)() for spec in BUILTIN_CAPABILITIES]
+        found = builtin_capabilities()
         if plugins:
             for point in entry_points(group=ENTRY_POINT_GROUP):
                 factory: Callable[[], Capability] = point.load()
@@ -135,18 +135,33 @@ class CapabilityRegistry:
         return cls(found)
 
 
-def _load(spec: str) -> Callable[[], Capability]:
-    module_name, _, attribute = spec.partition(":")
-    factory: Callable[[], Capability] = getattr(import_module(module_name), attribute)
-    return factory
+def builtin_capabilities() -> list[Capability]:
+    """The capabilities shipped in :mod:`caresec.capabilities`: every module there that
+    defines ``ORDER`` (an int; lower runs first) and ``capability()`` (the factory).
+
+    Raises:
+        ImportError: a capability module fails to import (a packaging bug).
+    """
+    package = import_module(BUILTIN_PACKAGE)
+    modules = [
+        import_module(f"{BUILTIN_PACKAGE}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    ]
+    ordered = sorted(
+        (m for m in modules if hasattr(m, "capability")),
+        key=lambda m: (int(getattr(m, "ORDER", 100)), m.__name__),
+    )
+    return [m.capability() for m in ordered]
 
 
 __all__ = [
-    "BUILTIN_CAPABILITIES",
+    "BUILTIN_PACKAGE",
     "ENTRY_POINT_GROUP",
     "AuditContext",
     "Capability",
     "CapabilityRegistry",
     "CapabilityResult",
     "ReportSection",
+    "builtin_capabilities",
 ]

@@ -31,6 +31,9 @@ app = typer.Typer(
     help="Probe the organization's own DICOM, HL7 v2 (MLLP), FHIR and TLS services safely.",
     add_completion=False,
     invoke_without_command=True,
+    # A group's callback stops option parsing at the first argument by default; the command
+    # takes options after ORG_DIR and TARGETS too.
+    context_settings={"allow_interspersed_args": True},
 )
 
 

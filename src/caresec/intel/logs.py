@@ -33,7 +33,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -268,11 +267,7 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
         sink.append(InputProblem(str(path), "row 1", "no column that indicators can match is "
                                  "present; file skipped", collector=COLLECTOR))
         return
-    names = [c for c, _ in wanted]
-    indexes = [i for _, i in wanted]
-    width = max(indexes) + 1
-    getter = itemgetter(*indexes)
-    single = len(indexes) == 1
+    width = max(i for _, i in wanted) + 1
     bad = _Problems(path, sink)
     number = 2
     while True:
@@ -282,7 +277,7 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
         numbers: Sequence[int] = range(number, number + len(rows))
         number += len(rows)
         try:
-            picked = list(map(getter, rows))
+            columns = {name: tuple([row[i] for row in rows]) for name, i in wanted}
         except IndexError:
             padded: list[list[str]] = []
             for row, n in zip(rows, numbers, strict=True):
@@ -292,13 +287,8 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
                                 "mapped columns need; the missing ones are read as empty")
                     row = [*row, *([""] * (width - len(row)))]
                 padded.append(row)
-            picked = list(map(getter, padded))
-        if not picked:
-            continue
-        if single:
-            yield Chunk(numbers, {names[0]: tuple(picked)})
-        else:
-            yield Chunk(numbers, dict(zip(names, zip(*picked, strict=True), strict=True)))
+            columns = {name: tuple([row[i] for row in padded]) for name, i in wanted}
+        yield Chunk(numbers, columns)
     bad.close()
 
 

@@ -19,6 +19,7 @@ record of a log source that can carry their object types, up to an evaluation bu
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import socket
 import time
@@ -550,6 +551,19 @@ def match_logs(indicators: IndicatorSet | IndicatorIndex, log_paths: Sequence[Pa
         rest of the logs is still matched.
     """
     started = time.perf_counter()
+    collecting = gc.isenabled()
+    gc.disable()  # the run allocates many short-lived tuples and no cycles
+    try:
+        return _match(indicators, log_paths, mapping, warninglists, detail_limit,
+                      pattern_budget, started)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _match(indicators: IndicatorSet | IndicatorIndex, log_paths: Sequence[Path],
+           mapping: Sequence[LogSource], warninglists: Warninglists | None, detail_limit: int,
+           pattern_budget: int, started: float) -> IntelMatchResult:
     index = indicators if isinstance(indicators, IndicatorIndex) \
         else IndicatorIndex(indicators, warninglists)
     base_problems = [] if isinstance(indicators, IndicatorIndex) else list(indicators.problems)

@@ -2,9 +2,8 @@
 
 The same SQL as DuckDB runs through Spark SQL (ANSI mode, session time zone UTC). Here it runs
 in local mode (``local[N]``); pointed at a cluster (``CARESEC_SPARK_MASTER``) the same code
-scales out. Every intermediate table is persisted (memory, spilling to ``work_dir/spark``), or
-with ``CARESEC_SPARK_STEPS=parquet`` written as Parquet and read back, so that nothing has to fit
-in memory.
+scales out. Every intermediate table is written as Parquet under ``work_dir/spark`` and read
+back, so that nothing has to fit in memory and each step starts from a short lineage.
 
 Needs the ``spark`` extra (``pip install 'caresec[spark]'``) and a Java runtime (17 or later).
 """
@@ -93,18 +92,13 @@ class SparkEngine:
         self._spark.sql(sql).createOrReplaceTempView(name)
 
     def materialize(self, name: str, sql: str) -> None:
-        """Persist the result of ``sql`` (memory, spilling to the local folder) as view
-        ``name``; with ``CARESEC_SPARK_STEPS=parquet`` write it as Parquet and read it back
-        (shorter lineage for very large logs)."""
-        frame = self._spark.sql(sql)
-        if os.environ.get("CARESEC_SPARK_STEPS") == "parquet":
-            target = self._dir / f"step-{name}"
-            frame.write.mode("overwrite").parquet(str(target))
-            self._spark.read.parquet(str(target)).createOrReplaceTempView(name)
-            return
-        from pyspark import StorageLevel
-
-        frame.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(name)
+        """Write the result of ``sql`` as Parquet and read it back as view ``name``."""
+        import time
+        t=time.time()
+        target = self._dir / f"step-{name}"
+        self._spark.sql(sql).write.mode("overwrite").parquet(str(target))
+        self._spark.read.parquet(str(target)).createOrReplaceTempView(name)
+        print("STEP", name, round(time.time()-t,2))
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Every row of ``sql`` (collected to the driver)."""

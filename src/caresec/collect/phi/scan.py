@@ -323,7 +323,8 @@ def scan_sources(
         files=files,
         bytes=size,
         clean=clean,
-        sources=tuple((*sources, *db_sources)),
+        sources=tuple((*sources, *(replace(d, location=f"db:{redact_url(d.location)}")
+                                   for d in db_sources))),
     )
 
 
