@@ -79,7 +79,9 @@ class FakeExposure:
             problems=(problem,),
             summary=(("Exposures", "1"),),
             data={"exposures": 1},
-            sections=(ReportSection("fake-exposure", "Fake exposure map", "<p>one &amp; only</p>"),),
+            sections=(
+                ReportSection("fake-exposure", "Fake exposure map", "<p>one &amp; only</p>"),
+            ),
         )
 
 
