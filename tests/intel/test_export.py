@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from caresec.errors import ConfigError
 from caresec.intel.phi_fallback import BuiltinPhiDetector
 from caresec.intel.phi_gate import PhiGateError
 from caresec.intel.stix_export import (
@@ -111,7 +112,7 @@ def test_internal_host_in_an_own_indicator_blocks(own: list[dict[str, object]]) 
 
 
 def test_invalid_stix_is_refused() -> None:
-    with pytest.raises(ExportError, match="not valid STIX 2.1"):
+    with pytest.raises(ExportError, match=r"not valid STIX 2\.1"):
         validate_export({"type": "bundle", "id": "bundle--0b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e",
                          "objects": [{"type": "sighting", "spec_version": "2.1",
                                       "id": "sighting--0b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e",
@@ -122,7 +123,7 @@ def test_invalid_stix_is_refused() -> None:
 def test_incidents_file_errors(tmp_path: Path) -> None:
     path = tmp_path / "incidents.toml"
     path.write_text('[[incident]]\nname = "x"\nseverity = "high"\n')
-    with pytest.raises(Exception, match="unknown key severity"):
+    with pytest.raises(ConfigError, match="unknown key severity"):
         load_incidents(path)
 
 

@@ -77,8 +77,8 @@ def result(fixtures: Path, shared_data: Path):  # type: ignore[no-untyped-def]
     lists, problems = load_warninglists(shared_data / "intel" / "misp-warninglists",
                                         ["public-dns-v4", "url-shortener", "empty-hashes"])
     assert problems == []
-    return match_logs(IndicatorSet(INDICATORS, PATTERNS), [logs], load_mapping(logs / "mapping.toml"),
-                      lists)
+    mapping = load_mapping(logs / "mapping.toml")
+    return match_logs(IndicatorSet(INDICATORS, PATTERNS), [logs], mapping, lists)
 
 
 def _hits(result, name: str) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from caresec.errors import ConfigError
 from caresec.intel.tlp import (
     TLP1_MARKING_IDS,
     TlpPolicy,
@@ -16,7 +17,6 @@ from caresec.intel.tlp import (
     parse_tlp,
     reshare_tlp,
 )
-from caresec.errors import ConfigError
 from caresec.model.intel import Tlp
 
 

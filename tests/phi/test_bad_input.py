@@ -58,8 +58,8 @@ def test_zip_bomb_member_is_skipped_and_others_read(tmp_path: Path) -> None:
     assert PhiType.PHONE in dict(loc.counts)
 
 
-def test_nested_archives_stop_at_the_depth_limit(tmp_path: Path,
-                                                 documents: dict[str, Callable[..., bytes]]) -> None:
+def test_nested_archives_stop_at_the_depth_limit(
+        tmp_path: Path, documents: dict[str, Callable[..., bytes]]) -> None:
     inner = documents["zip"]({"note.txt": b"SSN 123-45-6789"})
     outer = documents["zip"]({"level1.zip": documents["zip"]({"level2.zip": inner})})
     (tmp_path / "deep.zip").write_bytes(outer)

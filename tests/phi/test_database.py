@@ -18,7 +18,8 @@ from caresec.model.phi import PhiInventory, PhiType
 
 KEY = b"d" * 32
 ROWS = [(f"RCH00991{i:02d}", f"Zephyrine{i} Quillfeather", f"123-45-{6700 + i:04d}",
-         f"1930-02-{1 + i % 27:02d}", "Seen by Dr. Hollowell; son Barnabus aware.") for i in range(40)]
+         f"1930-02-{1 + i % 27:02d}", "Seen by Dr. Hollowell; son Barnabus aware.")
+        for i in range(40)]
 _CREATE = ("CREATE TABLE patients (mrn VARCHAR(20), patient_name VARCHAR(80), ssn VARCHAR(11), "
            "dob VARCHAR(10), notes VARCHAR(200))")
 

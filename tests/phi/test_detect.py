@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from caresec.model.phi import PhiType
@@ -62,7 +64,7 @@ def test_spans_are_sorted_and_disjoint() -> None:
     text = "Mr. Nicholson, 410-555-9876, seen 7/22 by Dr. Toolis; wife Carol Buckley aware."
     spans = detect(text)
     assert [s.start for s in spans] == sorted(s.start for s in spans)
-    assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
     assert {text[s.start:s.end] for s in spans} >= {"Nicholson", "410-555-9876", "7/22", "Toolis",
                                                     "Carol Buckley"}
 

@@ -104,9 +104,9 @@ def _write(path: Path, cert: x509.Certificate, key: object) -> Path:
     return path.with_suffix(".pem")
 
 
-def make_pki(folder: Path) -> Pki:
-    """A CA, a CA-signed server certificate for probe.test and 127.0.0.1, an expired self-signed
-    certificate for wrong.test, and a CA-signed client certificate."""
+def make_pki(folder: Path, server_name: str = "probe.test") -> Pki:
+    """A CA, a CA-signed server certificate for ``server_name`` and 127.0.0.1, an expired
+    self-signed certificate for wrong.test, and a CA-signed client certificate."""
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "caresec test CA")])
@@ -136,7 +136,7 @@ def make_pki(folder: Path) -> Pki:
             ]), critical=False)
         return builder.sign(ca_key, hashes.SHA256()), key
 
-    strong, strong_key = leaf("probe.test")
+    strong, strong_key = leaf(server_name)
     strong_path = _write(folder / "strong", strong, strong_key)
     client, client_key = leaf("caresec-test-client", client=True)
     client_path = _write(folder / "client", client, client_key)
@@ -149,7 +149,8 @@ def make_pki(folder: Path) -> Pki:
             .sign(weak_key, hashes.SHA256()))
     weak_path = _write(folder / "weak", weak, weak_key)
     return Pki(folder, ca_path, strong_path, strong_path.with_suffix(".key"), weak_path,
-               weak_path.with_suffix(".key"), client_path, client_path.with_suffix(".key"))
+               weak_path.with_suffix(".key"), client_path, client_path.with_suffix(".key"),
+               server_name)
 
 
 def server_context(pki: Pki, kind: str, *, require_client: bool = False) -> ssl.SSLContext:

@@ -71,7 +71,8 @@ def test_cli_probes_the_scope_and_saves_timestamped_evidence(org):  # type: igno
     document = json.loads(path.read_text())
     jsonschema.validate(document, run_schema())
     assert document["complete"] is True and document["phi_queries"] is False
-    assert path.name == f"probe-{document['started_at'][:19].replace('-', '').replace(':', '')}Z.json"
+    stamp = document["started_at"][:19].replace("-", "").replace(":", "")
+    assert path.name == f"probe-{stamp}Z.json"
     statuses = {r["protocol"]: r["status"] for r in document["results"]}
     assert statuses == {"dicom": "answered", "hl7-mllp": "answered", "fhir": "answered"}
     holds = {(r["protocol"], c["check_id"]): c["holds"]

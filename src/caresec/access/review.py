@@ -187,23 +187,23 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
     eng.materialize("uattr", d.uattr_sql())
     eng.materialize("cube", d.cube_sql())
     for name, sql in relationship_sql(catalog).items():
-        eng.materialize(name, sql)
+        eng.materialize(name, sql, small=True)
     eng.materialize("texp", explained_sql())
     utouch, unx = unexplained_sql(catalog)
     eng.materialize("utouch", utouch)
     eng.materialize("unx", unx)
     eng.materialize("uev", d.uev_sql())
     for name, sql in d.volume_sql(params).items():
-        eng.materialize(name, sql)
+        eng.materialize(name, sql, small=name != "vflag")
     eng.materialize("allflag", d.allflag_sql(params))
     for name, sql in d.after_hours_sql(params).items():
-        eng.materialize(name, sql)
+        eng.materialize(name, sql, small=True)
     for name, sql in d.new_workstation_sql(params).items():
-        eng.materialize(name, sql)
+        eng.materialize(name, sql, small=True)
     for name, sql in d.break_glass_sql(params).items():
-        eng.materialize(name, sql)
+        eng.materialize(name, sql, small=True)
     eng.materialize("hits", d.hits_sql(params))
-    eng.materialize("pact", d.active_care_sql())
+    eng.materialize("pact", d.active_care_sql(), small=True)
 
     [(patient_events, touches)] = eng.rows("SELECT COALESCE(sum(n), 0), count(*) FROM touch")
     by_prio = dict(eng.rows("SELECT prio, sum(n) FROM texp GROUP BY prio"))

@@ -43,7 +43,13 @@ from caresec.analyze.versions import UnparseableVersionError
 from caresec.model import Component, Evidence, Finding, FindingStatus, Sbom, VulnerabilityMatch
 from caresec.model.device import VexProduct, VexStatement, VexStatus
 
-__all__ = ["apply_vex", "statement_covers"]
+__all__ = [
+    "applicable_statements",
+    "apply_vex",
+    "describe_statement",
+    "statement_covers",
+    "suppresses",
+]
 
 _SUPPRESSING = frozenset({VexStatus.NOT_AFFECTED, VexStatus.FIXED})
 
@@ -71,21 +77,53 @@ def apply_vex(
         :attr:`FindingStatus.SUPPRESSED`, and every applying statement added to ``details``
         (key ``vex``) and ``evidence`` (collector ``vex``).
     """
+    applying = applicable_statements(findings, statements, matches=matches, sboms=sboms)
+    return [_apply(finding, found, today) if found else finding
+            for finding, found in zip(findings, applying, strict=True)]
+
+
+def applicable_statements(
+    findings: Sequence[Finding],
+    statements: Sequence[VexStatement],
+    *,
+    matches: Sequence[VulnerabilityMatch] = (),
+    sboms: Sequence[Sbom] = (),
+) -> list[list[VexStatement]]:
+    """The statements that apply to each finding (rules 1–3 of the module docstring), expired
+    ones included, organization statements (with an owner) first.
+
+    Args:
+        findings: findings of any kind (only ``vulnerability`` findings get statements).
+        statements: VEX statements.
+        matches: every vulnerability match (a finding merging several components gets a
+            statement only when each of them is covered).
+        sboms: the SBOMs, for statement ``scope``.
+
+    Returns:
+        One list per finding, in the order of ``findings`` (empty: no statement applies).
+    """
     subjects = {s.sbom_id: _subject_name(s.subject) for s in sboms}
     by_finding = _components_by_finding(matches)
-    result: list[Finding] = []
+    result: list[list[VexStatement]] = []
     for finding in findings:
         lead = finding.vulnerability
         if lead is None or not statements:
-            result.append(finding)
+            result.append([])
             continue
         ids = {lead.vulnerability_id, *lead.aliases}
         components = by_finding.get((finding.asset_ids, lead.vulnerability_id)) or [lead.component]
         relevant = [s for s in statements if ids & {s.vulnerability_id, *s.aliases}]
-        applying = [s for s in relevant
-                    if all(statement_covers(s, c, subjects) for c in components)]
-        result.append(_apply(finding, applying, today) if applying else finding)
+        result.append(sorted((s for s in relevant
+                              if all(statement_covers(s, c, subjects) for c in components)),
+                             key=_order))
     return result
+
+
+def suppresses(statement: VexStatement, today: date) -> bool:
+    """True when ``statement`` suppresses findings on ``today``: status ``not_affected`` or
+    ``fixed`` and not past its ``expires`` date."""
+    expired = statement.expires is not None and statement.expires < today
+    return statement.status in _SUPPRESSING and not expired
 
 
 def statement_covers(statement: VexStatement, component: Component,
@@ -113,7 +151,7 @@ def _apply(finding: Finding, statements: list[VexStatement], today: date) -> Fin
     suppressed = False
     for statement in sorted(statements, key=_order):
         expired = statement.expires is not None and statement.expires < today
-        text = _describe(statement)
+        text = describe_statement(statement)
         if expired:
             text = f"EXPIRED on {statement.expires.isoformat()} (no longer suppresses): {text}" \
                 if statement.expires else text
@@ -131,7 +169,9 @@ def _order(statement: VexStatement) -> tuple[int, str]:
     return (0 if statement.owner else 1, statement.source)
 
 
-def _describe(statement: VexStatement) -> str:
+def describe_statement(statement: VexStatement, *, with_source: bool = True) -> str:
+    """One line stating a VEX statement: status, justification, detail, responses, then owner,
+    issue and expiry dates and (unless ``with_source`` is False) its format and source."""
     parts = [f"{statement.status}"]
     if statement.justification:
         parts.append(f"justification {statement.justification}")
@@ -147,8 +187,10 @@ def _describe(statement: VexStatement) -> str:
     if statement.expires:
         who.append(f"expires {statement.expires.isoformat()}")
     text = "; ".join(parts)
-    return f"{text} ({', '.join(who)}; {statement.vex_format} {statement.source})" if who else \
-        f"{text} ({statement.vex_format} {statement.source})"
+    where = [", ".join(who)] if who else []
+    if with_source:
+        where.append(f"{statement.vex_format} {statement.source}".strip())
+    return f"{text} ({'; '.join(where)})" if where else text
 
 
 def _components_by_finding(

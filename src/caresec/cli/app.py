@@ -52,7 +52,7 @@ def _root(
 
 def _register() -> None:
     """Attach the sub-commands (imported here so that importing this module stays cheap)."""
-    from caresec.cli import audit, catalog, feeds, inventory, models, questionnaire, sbom
+    from caresec.cli import audit, catalog, feeds, intel, inventory, models, questionnaire, sbom
 
     app.command("audit")(audit.audit_command)
     app.command("init")(audit.init_command)
@@ -60,6 +60,7 @@ def _register() -> None:
     app.add_typer(sbom.app, name="sbom")
     app.add_typer(feeds.app, name="feeds")
     app.add_typer(catalog.app, name="catalog")
+    app.add_typer(intel.app, name="intel")
     app.add_typer(inventory.app, name="inventory")
     app.add_typer(models.app, name="models")
     app.add_typer(questionnaire.app, name="questionnaire")

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from caresec.analyze.modelscan import DEFAULT_REQUIRED, ScanPolicy
+from caresec.analyze.modelscan.context import parse_global
 from caresec.collect.model_inventory import is_document, scan_model_file
 from caresec.errors import CaresecError, InputError
 from caresec.model.ai_model import ScanVerdict
@@ -47,12 +48,12 @@ def _files(paths: list[Path]) -> list[tuple[Path, bool]]:
 def _pairs(values: list[str]) -> frozenset[tuple[str, str]]:
     pairs = set()
     for value in values:
-        module, sep, name = value.partition(":")
-        if not (sep and module and name):
-            raise CaresecError(f"--allow-global {value!r} is not MODULE:NAME",
+        try:
+            pairs.add(parse_global(value))
+        except ValueError as exc:
+            raise CaresecError(f"--allow-global {exc}",
                                hint="For example --allow-global "
-                                    "sklearn.linear_model._logistic:LogisticRegression")
-        pairs.add((module, name))
+                                    "sklearn.linear_model._logistic:LogisticRegression") from exc
     return frozenset(pairs)
 
 

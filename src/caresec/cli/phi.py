@@ -24,8 +24,8 @@ from caresec.collect.phi import (
     save_inventory,
     scan_sources,
 )
-from caresec.collect.phi.store import inventory_dict
 from caresec.collect.phi.documents import decode_text
+from caresec.collect.phi.store import inventory_dict
 from caresec.errors import CaresecError, InputError
 from caresec.model.phi import Change, DataSource, PhiInventory
 from caresec.phi import DetectorConfig
@@ -81,9 +81,9 @@ def _linked(location: str, base: Path, mapping: dict[str, tuple[str, str]]) -> D
 
 def render_text(inventory: PhiInventory) -> str:
     """The inventory as a table per location, then the ePHI map and skipped inputs."""
-    lines = [f"ePHI inventory — {len([x for x in inventory.locations if x.change is not Change.REMOVED])}"
-             f" location(s) with identifiers; {inventory.files} file(s), {inventory.bytes} bytes "
-             f"read; key {inventory.key_id}"]
+    present = [x for x in inventory.locations if x.change is not Change.REMOVED]
+    lines = [f"ePHI inventory — {len(present)} location(s) with identifiers; "
+             f"{inventory.files} file(s), {inventory.bytes} bytes read; key {inventory.key_id}"]
     for loc in inventory.locations:
         counts = ", ".join(f"{k.value} {n}" for k, n in loc.counts)
         asset = f" [{loc.asset_id}]" if loc.asset_id else ""
@@ -94,9 +94,9 @@ def render_text(inventory: PhiInventory) -> str:
     by_asset = inventory.by_asset()
     if any(by_asset):
         lines.append("ePHI map (asset: identifiers):")
-        for asset, counts in sorted(by_asset.items()):
+        for asset, held in sorted(by_asset.items()):
             lines.append(f"  {asset or '(not linked)'}: " + ", ".join(
-                f"{k.value} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+                f"{k.value} {n}" for k, n in sorted(held.items(), key=lambda kv: -kv[1])))
     if inventory.problems:
         lines.append(f"Skipped or read in part ({len(inventory.problems)}):")
         lines.extend(f"  {p}" for p in inventory.problems)
@@ -105,7 +105,8 @@ def render_text(inventory: PhiInventory) -> str:
 
 @app.command("scan")
 def scan_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (recursive).")] = None,
+    paths: Annotated[list[Path] | None,
+                     typer.Argument(help="Files or folders (recursive).")] = None,
     db: Annotated[list[str] | None, typer.Option(
         "--db", metavar="URL", help="SQLAlchemy database URL to sample (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -141,7 +142,8 @@ def scan_command(
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise CaresecError(f"--mrn-pattern {pattern!r} is not a regular expression ({exc}).")
+            raise CaresecError(
+                f"--mrn-pattern {pattern!r} is not a regular expression ({exc}).") from exc
     paths = paths or []
     if not paths and not db:
         raise CaresecError("nothing to scan.", hint="Give a PATH or --db URL.")

@@ -216,11 +216,11 @@ def _row(cells: dict[str, str], display: str, number: int,
     )
 
 
-def scan_model_inventory(
+def check_models(
     org_root: Path, *, policy: ScanPolicy | None = None
-) -> tuple[list[ModelInventoryResult], list[Finding], list[InputProblem]]:
-    """Check the organization's AI models: inventory, hashes, and a fail-closed scan of every
-    file in ``ORG/models/`` (for ``caresec audit``).
+) -> tuple[list[ModelInventoryResult], list[ScanVerdict], list[InputProblem]]:
+    """Read ``ORG/models/inventory.csv``, hash and scan every file it lists, and scan every
+    other file in ``ORG/models/`` (fail closed; nothing is loaded).
 
     Args:
         org_root: the organization folder.
@@ -228,11 +228,11 @@ def scan_model_inventory(
             files.
 
     Returns:
-        ``(results, findings, problems)``: one :class:`ModelInventoryResult` per entry (its
-        files' verdicts are the "last scan result"), findings of kind ``model-risk`` (see
-        :func:`~caresec.analyze.modelscan.findings.model_findings`), and input problems. No
-        ``models/`` folder gives nothing at all; a folder without ``inventory.csv`` gives a
-        warning and every file in it is reported as uninventoried.
+        ``(results, uninventoried, problems)``: one :class:`ModelInventoryResult` per entry (its
+        files' verdicts are the "last scan result"), the verdicts of model files no entry lists
+        (documentation such as ``README.md`` is left out, see :func:`is_document`), and input
+        problems naming file, row and column. No ``models/`` folder gives nothing at all; a
+        folder without ``inventory.csv`` gives a warning and every file in it is uninventoried.
     """
     policy = policy or ScanPolicy()
     models_dir = org_root / "models"
@@ -292,4 +292,23 @@ def scan_model_inventory(
         if is_document(path, verdict):
             continue
         uninventoried.append(verdict)
+    return results, uninventoried, problems
+
+
+def scan_model_inventory(
+    org_root: Path, *, policy: ScanPolicy | None = None
+) -> tuple[list[ModelInventoryResult], list[Finding], list[InputProblem]]:
+    """Check the organization's AI models: inventory, hashes, and a fail-closed scan of every
+    file in ``ORG/models/`` (:func:`check_models`), then their findings.
+
+    Args:
+        org_root: the organization folder.
+        policy: scan policy (see :func:`check_models`).
+
+    Returns:
+        ``(results, findings, problems)``: the :func:`check_models` results, findings of kind
+        ``model-risk`` (see :func:`~caresec.analyze.modelscan.findings.model_findings`; each with
+        threat events and a likelihood), and input problems.
+    """
+    results, uninventoried, problems = check_models(org_root, policy=policy)
     return results, model_findings(results, uninventoried), problems

@@ -18,13 +18,12 @@ When a spaCy model with a named-entity recognizer is installed and named in
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-
-import logging
 
 from presidio_analyzer import PatternRecognizer
 
@@ -96,13 +95,14 @@ class PhiDetector:
         self._recs: list[_Rec] = []
         for rec in build_recognizers(self.config.mrn_patterns):
             words = [w.lower() for w in rec.context or []]
-            pattern = (re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z])")
-                       if words else None)
+            alternatives = "|".join(map(re.escape, words))
+            pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])") if words else None
             entity = rec.supported_entities[0]
-            best = max((p.score for p in rec.patterns), default=1.0)
+            patterns: list[Any] = list(getattr(rec, "patterns", []))
+            best = max((float(p.score) for p in patterns), default=1.0)
             self._recs.append(_Rec(rec, entity, PhiType(entity), pattern,
                                    best < self.config.min_score and pattern is not None,
-                                   _PREFILTERS.get(rec.name)))
+                                   _PREFILTERS.get(str(getattr(rec, "name", "")))))
         self._ner: Any = None
         if self.config.spacy_model:
             import spacy
@@ -177,7 +177,7 @@ class PhiDetector:
                     continue  # part of an OID or version (urn:oid:1.2.36.146.595)
                 if score >= floor:
                     spans.append(Span(result.start, result.end, kind, round(score, 2),
-                                      rec.recognizer.name))
+                                      str(getattr(rec.recognizer, "name", ""))))
         return spans
 
     def _ner_spans(self, piece: str, offset: int) -> list[Span]:
@@ -197,7 +197,7 @@ def _dotted_number(text: str, start: int, end: int) -> bool:
     """True when ``text[start:end]`` continues a longer dotted number on either side."""
     before = text[max(0, start - 2):start]
     after = text[end:end + 2]
-    return (before.endswith(".") or before.endswith(":")) and before[:1].isalnum() or (
+    return ((before.endswith(".") or before.endswith(":")) and before[:1].isalnum()) or (
         len(after) == 2 and after[0] == "." and after[1].isdigit())
 
 

@@ -8,7 +8,6 @@ regular expression that :class:`~caresec.phi.engine.DetectorConfig` accepts in
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -57,9 +56,10 @@ def learn_mrn_pattern(samples: Iterable[str]) -> str:
         raise ValueError("no MRN samples to learn from")
     if not all(any(c.isdigit() for c in v) for v in values):
         raise ValueError("MRN samples must contain digits")
-    prefix = os.path.commonprefix(values)
-    prefix = prefix[: len(prefix) - len(prefix.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))] \
-        if prefix else ""
-    prefix = "".join(c for c in prefix if c.isalpha()) if prefix.isalpha() else ""
+    prefix = ""
+    for chars in zip(*values, strict=False):
+        if len(set(chars)) != 1 or not chars[0].isalpha():
+            break
+        prefix += chars[0]
     shapes = Counter(_shape(v, prefix) for v in values)
     return "|".join(_regex(prefix, shape) for shape, _ in shapes.most_common(MAX_SHAPES))

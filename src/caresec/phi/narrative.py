@@ -27,6 +27,7 @@ of their false positives.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -224,8 +225,8 @@ class NarrativeDetector:
                 gap = _gap(text, toks[i - 1], tok)
                 if ("," in gap or low in _DISTINCTIVE_CREDENTIALS) and "\n" not in gap:
                     after = text[tok.end:tok.end + 4]
-                    if not after or (after[0] in "\n\r.,;)" or after[0] in " \t"
-                                      and not after[1:].strip()[:1].isdigit()):
+                    if not after or (after[0] in "\n\r.,;)" or (after[0] in " \t"
+                                      and not after[1:].strip()[:1].isdigit())):
                         self._signature(text, toks, i, mark)
             # relations: "daughter Helen", "son, bill", "wife, Carol Buckley", "Sons A, B and C"
             if low in RELATIONS and i + 1 < n:
@@ -243,10 +244,11 @@ class NarrativeDetector:
                                 lex.is_name(toks[k].low) or toks[k].text[0].isupper()):
                             mark(k, "name-relation", 0.75)
                         elif gap.strip() == "," or toks[k].low == "and":
-                            nxt = k + 1 if toks[k].low == "and" else k
-                            if nxt < n and plausible(toks[nxt]) and lex.is_name(toks[nxt].low):
-                                mark(nxt, "name-relation", 0.7)
-                                k = nxt
+                            follow = k + 1 if toks[k].low == "and" else k
+                            if follow < n and plausible(toks[follow]) and lex.is_name(
+                                    toks[follow].low):
+                                mark(follow, "name-relation", 0.7)
+                                k = follow
                             else:
                                 break
                         else:
@@ -290,7 +292,7 @@ class NarrativeDetector:
                     if len(t.low) == 1 and j < i and t.text.isupper() and t.low not in ("a", "i"):
                         mark(j, "name-initial", 0.6)
                         changed = True
-                    elif ((lex.is_name(t.low) or mixed_case and not lex.is_common(t.low))
+                    elif ((lex.is_name(t.low) or (mixed_case and not lex.is_common(t.low)))
                           and t.low not in _STOP and t.low not in CLINICAL_TERMS
                           and t.low not in _NEVER_NAMES and t.low not in _AFTER_TITLE
                           and (not mixed_case or t.text[0].isupper())
@@ -315,7 +317,8 @@ class NarrativeDetector:
             elif t.low not in _STOP and t.low not in CLINICAL_TERMS and t.low not in _NEVER_NAMES \
                     and t.low not in _AFTER_TITLE and (
                         not self.lex.is_common(t.low) or t.low in self.lex.first
-                        or self.lex.is_name(t.low) and t.text[0].isupper() and not t.text.isupper()):
+                        or (self.lex.is_name(t.low) and t.text[0].isupper()
+                            and not t.text.isupper())):
                 mark(j, "name-credential", 0.8)
             else:
                 break
@@ -350,8 +353,6 @@ class NarrativeDetector:
                 start = j
                 j -= 1
             if start is not None:
-                out.append(Span(toks[start].start, toks[start].end if start == j + 1 else
-                                toks[start].end, PhiType.LOCATION, 0.7, "location-facility"))
                 out.append(Span(toks[start].start, m.start(), PhiType.LOCATION, 0.7,
                                 "location-facility"))
         for phrase_start in range(n - 1):
@@ -403,7 +404,7 @@ class NarrativeDetector:
                 if i + width > n:
                     continue
                 group = toks[i:i + width]
-                if any(_gap(text, a, b) != " " for a, b in zip(group, group[1:], strict=False)):
+                if any(_gap(text, a, b) != " " for a, b in itertools.pairwise(group)):
                     continue
                 name = " ".join(t.low for t in group)
                 if name not in lex.places:

@@ -33,7 +33,12 @@ from caresec.phi import checks
 from caresec.phi.lexicon import CLINICAL_TERMS
 
 #: The two-letter USPS state and territory codes (USPS Publication 28, Appendix B).
-STATE_CODES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI"]
+STATE_CODES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+)
 _STATES = "|".join(STATE_CODES)
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -68,15 +73,16 @@ class CheckedRecognizer(PatternRecognizer):
         case_sensitive: bool = False,
     ) -> None:
         flags = re.DOTALL | re.MULTILINE | (0 if case_sensitive else re.IGNORECASE)
+        built = [Pattern(n, r, s) for n, r, s in patterns]
         super().__init__(
             supported_entity=phi_type.value,
             name=name,
-            patterns=[Pattern(n, r, s) for n, r, s in patterns],
+            patterns=built,
             context=list(context),
             global_regex_flags=flags,
         )
         self._check = check
-        self._compiled = [(p, re.compile(p.regex, flags)) for p in self.patterns]
+        self._compiled = [(p, re.compile(p.regex, flags)) for p in built]
 
     def analyze(
         self,
@@ -109,18 +115,6 @@ class CheckedRecognizer(PatternRecognizer):
         return False
 
 
-class VetoOnly:
-    """Mixin turning a Presidio recognizer's checksum into a veto (see :class:`CheckedRecognizer`)."""
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        ok = super().validate_result(pattern_text)  # type: ignore[misc]
-        return None if ok is None or ok else False
-
-
-class NpiRecognizer(VetoOnly, UsNpiRecognizer):
-    """Presidio's NPI recognizer (10 digits, Luhn with the ``80840`` prefix) as a veto."""
-
-
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer, its domain check made with tldextract's bundled public
     suffix snapshot: no download of the public suffix list, ever (a scan makes no network
@@ -136,7 +130,7 @@ def _offline_tld() -> tldextract.TLDExtract:
 
 
 def _labelled(labels: str, value: str) -> str:
-    """A regex matching ``value`` right after one of ``labels`` and an optional ``#``/``:``/``no``."""
+    """A regex matching ``labels``, an optional ``#``/``:``/``no``, then ``value`` (group ``v``)."""
     return (rf"\b(?:{labels})\.?[\s:#=.-]{{0,4}}(?:no\.?|num(?:ber)?\.?|id)?[\s:#=-]{{0,3}}"
             rf"(?P<v>{value})")
 
@@ -160,9 +154,10 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
              ("SSN bare", r"(?<![\d.,/-])\d{9}(?![\d.,/-])", 0.05)],
             ["ssn", "social security", "ss#", "soc sec", "ss no", "social"],
             checks.ssn_valid),
-        NpiRecognizer(supported_entity=PhiType.NPI.value, name="npi",
-                      context=["npi", "national provider", "provider id", "prescriber",
-                               "provider", "attending", "referring"]),
+        _veto(UsNpiRecognizer(supported_entity=PhiType.NPI.value, name="npi",
+                              context=["npi", "national provider", "provider id", "prescriber",
+                                       "provider", "attending", "referring"]),
+              checks.npi_valid),
         CheckedRecognizer(
             PhiType.DEA, "dea",
             [("DEA", r"\b[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}\b", 0.3)],
@@ -177,7 +172,8 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
             ["age", "old", "yo"]),
         CheckedRecognizer(
             PhiType.PHONE, "phone",
-            [("NANP", r"(?<![\w/.])(?<!\d-)(?:\+?1[ .-]?)?\(?\d{3}\)?[-./ ]{0,2}\d{3}[-./ ]{1,2}\d{4}"
+            [("NANP", r"(?<![\w/.])(?<!\d-)(?:\+?1[ .-]?)?\(?\d{3}\)?[-./ ]{0,2}\d{3}"
+                      r"[-./ ]{1,2}\d{4}"
                       r"(?![\w/-])", 0.5),
              ("NANP bracketed", r"(?<=\()\d{3}\)\s?\d{3}[ .-]\d{4}\b", 0.5),
              ("international", r"(?<!\w)\+[2-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b",

@@ -238,6 +238,7 @@ def _scope_json(scope: ProbeScope) -> dict[str, object]:
         "source": source,
         "rate": scope.rate,
         "timeout": scope.timeout,
+        "ca_file": scope.ca_file.name if scope.ca_file else "",
         "targets": [
             {
                 "index": t.index, "name": t.name, "protocol": t.protocol.value,

@@ -42,9 +42,10 @@ class Engine(Protocol):
         """Name ``sql`` as view ``name`` (computed each time it is read)."""
         ...
 
-    def materialize(self, name: str, sql: str) -> None:
+    def materialize(self, name: str, sql: str, *, small: bool = False) -> None:
         """Compute ``sql`` once and keep the result as table ``name`` (spilling to disk when
-        larger than memory)."""
+        larger than memory). ``small``: the result is small and cheap to recompute from
+        materialized tables, so an engine may keep it as a view instead."""
         ...
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:

@@ -73,8 +73,8 @@ class DuckDBEngine:
         """``CREATE OR REPLACE VIEW name AS sql``."""
         self._con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
-    def materialize(self, name: str, sql: str) -> None:
-        """``CREATE OR REPLACE TEMP TABLE name AS sql``."""
+    def materialize(self, name: str, sql: str, *, small: bool = False) -> None:
+        """``CREATE OR REPLACE TEMP TABLE name AS sql`` (``small`` changes nothing here)."""
         self._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:

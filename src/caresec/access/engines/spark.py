@@ -91,14 +91,16 @@ class SparkEngine:
         """``spark.sql(sql)`` as a temporary view."""
         self._spark.sql(sql).createOrReplaceTempView(name)
 
-    def materialize(self, name: str, sql: str) -> None:
-        """Write the result of ``sql`` as Parquet and read it back as view ``name``."""
-        import time
-        t=time.time()
+    def materialize(self, name: str, sql: str, *, small: bool = False) -> None:
+        """Write the result of ``sql`` as Parquet and read it back as view ``name``; a
+        ``small`` result derived from materialized tables is only named as a view (Spark's
+        per-job overhead outweighs recomputing it)."""
+        if small:
+            self._spark.sql(sql).createOrReplaceTempView(name)
+            return
         target = self._dir / f"step-{name}"
         self._spark.sql(sql).write.mode("overwrite").parquet(str(target))
         self._spark.read.parquet(str(target)).createOrReplaceTempView(name)
-        print("STEP", name, round(time.time()-t,2))
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Every row of ``sql`` (collected to the driver)."""

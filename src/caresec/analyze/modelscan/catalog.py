@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from caresec.catalogs.loader import CatalogHeader, load_catalog
+from caresec.catalogs.loader import CatalogHeader, load_catalog, load_threat_events
 from caresec.errors import CatalogError
 
 
@@ -73,6 +73,8 @@ class FindingMapping(BaseModel):
         control_ids: HIPAA Security Rule citations.
         atlas: MITRE ATLAS technique ids.
         owasp_ml: OWASP Machine Learning Security Top 10 (2023) ids.
+        threat_event_ids: threat events (``threat-events.yaml``, NIST SP 800-30 Rev. 1
+            Appendix E terms) the finding enables; each must exist in that catalog.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,6 +85,8 @@ class FindingMapping(BaseModel):
     control_ids: tuple[str, ...]
     atlas: tuple[Annotated[str, Field(pattern=r"^AML\.T\d{4}(\.\d{3})?$")], ...] = ()
     owasp_ml: tuple[Annotated[str, Field(pattern=r"^ML\d{2}:2023$")], ...] = ()
+    threat_event_ids: tuple[Annotated[str, Field(pattern=r"^TE-[A-Z0-9-]+$")], ...] = Field(
+        min_length=1)
 
 
 class ModelSecurityCatalog(CatalogHeader):
@@ -158,9 +162,16 @@ def model_security() -> ModelSecurity:
     """Load and check ``model-security.yaml`` once.
 
     Raises:
-        CatalogError: invalid file, unknown ``extends`` target, or a cycle.
+        CatalogError: invalid file, unknown ``extends`` target, a cycle, or a finding mapping
+            naming a threat event missing from ``threat-events.yaml``.
     """
     catalog = load_catalog("model-security", ModelSecurityCatalog)
+    events = load_threat_events()
+    for mapping in catalog.findings:
+        unknown = [te for te in mapping.threat_event_ids if te not in events]
+        if unknown:
+            raise CatalogError(f"model-security.yaml: finding {mapping.check} names unknown "
+                               f"threat event(s) {', '.join(unknown)}")
     by_id = {fw.id: fw for fw in catalog.frameworks}
     if len(by_id) != len(catalog.frameworks):
         raise CatalogError("model-security.yaml: duplicate framework id")

@@ -15,6 +15,26 @@ from caresec.model.ai_model import IssueKind, ModelFormat, ScanIssue
 DEFAULT_REQUIRED = frozenset({"picklescan", "fickling"})
 
 
+#: Public scanners a policy may require.
+KNOWN_SCANNERS = frozenset({"picklescan", "fickling", "modelscan"})
+
+
+def parse_global(value: str) -> tuple[str, str]:
+    """Read one reviewed import written ``MODULE:NAME``
+    (``sklearn.linear_model._logistic:LogisticRegression``).
+
+    Returns:
+        ``(module, name)``, both stripped.
+
+    Raises:
+        ValueError: not of that form (the message quotes the value).
+    """
+    module, sep, name = value.partition(":")
+    if not (sep and module.strip() and name.strip()):
+        raise ValueError(f"{value!r} is not MODULE:NAME")
+    return module.strip(), name.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class ScanPolicy:
     """How strict a scan is.
@@ -42,7 +62,7 @@ class ScanPolicy:
         if self.framework and self.framework not in known:
             raise CaresecError(f"unknown framework {self.framework!r}",
                                hint=f"Use one of: {', '.join(sorted(known))}.")
-        unknown = self.required_scanners - {"picklescan", "fickling", "modelscan"}
+        unknown = self.required_scanners - KNOWN_SCANNERS
         if unknown:
             raise CaresecError(f"unknown scanner(s) {', '.join(sorted(unknown))}",
                                hint="Use picklescan, fickling or modelscan.")

@@ -2,26 +2,24 @@
 
 Every finding has kind ``model-risk``; ``details`` carries the check id, the model, the file, and
 the MITRE ATLAS technique ids and OWASP Machine Learning Security Top 10 (2023) ids mapped in
-``model-security.yaml`` (ids only). ``control_ids`` are HIPAA Security Rule citations.
+``model-security.yaml`` (ids only). ``control_ids`` are HIPAA Security Rule citations,
+``threat_event_ids`` come from the same mapping (``TE-AI-SUPPLY-CHAIN``,
+``TE-AI-TRAINING-DATA-EXTRACTION``), and ``likelihood`` is set by
+:func:`~caresec.analyze.modelscan.likelihood.model_likelihood`, so each finding on an inventory
+asset enters the risk register with that asset's impact.
 """
 
 from __future__ import annotations
 
 from caresec.analyze.modelscan.catalog import FindingMapping, model_security
-from caresec.model.ai_model import IssueKind, ModelInventoryResult, ScanVerdict
+from caresec.analyze.modelscan.likelihood import CODE_ISSUES, model_likelihood
+from caresec.model.ai_model import ModelInventoryResult, ScanVerdict
 from caresec.model.finding import Evidence, Finding, Severity
-
-#: Issue kinds that show content able to run code or read files (a blocked file with any of
-#: them is ``critical``; other blocks are ``high``: the file could not be shown safe).
-CODE_ISSUES = frozenset({IssueKind.DANGEROUS_GLOBAL, IssueKind.EXECUTABLE_LAYER,
-                         IssueKind.CUSTOM_OPERATOR, IssueKind.EXTERNAL_DATA,
-                         IssueKind.TEMPLATE_CODE, IssueKind.UNSAFE_OPERATION,
-                         IssueKind.UNRESOLVED_GLOBAL})
 
 
 def _finding(check: str, finding_id: str, subject: str, asset_ids: tuple[str, ...],
              evidence: Evidence, details: list[tuple[str, str]],
-             severity: Severity | None = None) -> Finding:
+             severity: Severity | None = None, verdict: ScanVerdict | None = None) -> Finding:
     mapping: FindingMapping = model_security().findings[check]
     return Finding(
         finding_id=finding_id,
@@ -30,7 +28,9 @@ def _finding(check: str, finding_id: str, subject: str, asset_ids: tuple[str, ..
         asset_ids=asset_ids,
         severity=severity or Severity(mapping.severity),
         evidence=(evidence,),
+        threat_event_ids=mapping.threat_event_ids,
         control_ids=mapping.control_ids,
+        likelihood=model_likelihood(check, verdict),
         details=(("check", check), *details, ("atlas", ", ".join(mapping.atlas)),
                  ("owasp_ml", ", ".join(mapping.owasp_ml))),
     )
@@ -88,7 +88,7 @@ def model_findings(results: list[ModelInventoryResult],
                              f"{verdict.format} file blocked: {reasons}"),
                     [*details, ("format", str(verdict.format)),
                      ("issues", str(len(verdict.issues)))],
-                    blocked_severity(verdict)))
+                    blocked_severity(verdict), verdict))
             if check.hash_matches is False:
                 findings.append(_finding(
                     "hash-mismatch", f"{fid}-HASH", subject, assets,
@@ -120,5 +120,5 @@ def model_findings(results: list[ModelInventoryResult],
         if verdict.blocked:
             findings.append(_finding(
                 "blocked-model", f"MODEL-UNLISTED-{verdict.sha256[:12]}-BLOCKED", verdict.path,
-                (), evidence, details, blocked_severity(verdict)))
+                (), evidence, details, blocked_severity(verdict), verdict))
     return findings

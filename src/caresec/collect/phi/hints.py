@@ -25,7 +25,8 @@ _RULES: tuple[tuple[tuple[str, ...], Hint], ...] = (
     (("mbi",), PhiType.MBI), (("medicare", "id"), PhiType.MBI),
     (("medicare", "number"), PhiType.MBI),
     (("npi",), PhiType.NPI), (("dea",), PhiType.DEA),
-    (("mrn",), PhiType.MRN), (("medical", "record"), PhiType.MRN), (("chart", "number"), PhiType.MRN),
+    (("mrn",), PhiType.MRN), (("medical", "record"), PhiType.MRN),
+    (("chart", "number"), PhiType.MRN),
     (("patient", "id"), PhiType.MRN), (("patientid",), PhiType.MRN), (("pat", "id"), PhiType.MRN),
     (("member",), PhiType.HEALTH_PLAN_ID), (("subscriber",), PhiType.HEALTH_PLAN_ID),
     (("policy",), PhiType.HEALTH_PLAN_ID), (("medicaid",), PhiType.HEALTH_PLAN_ID),
@@ -70,11 +71,13 @@ _RULES: tuple[tuple[tuple[str, ...], Hint], ...] = (
     (("summary",), NARRATIVE), (("message",), NARRATIVE), (("reason",), NARRATIVE),
 )
 #: Words that make a label *not* about a person (``file_name``, ``drug_name``, ``test_date``).
-_NOT_PERSONAL = frozenset("""
-file filename drug medication med product test lab procedure code system host hostname server
-device_name model vendor manufacturer facility organization org department dept unit ward
-created updated modified timestamp version display type status category class
-""".split())
+_NOT_PERSONAL = frozenset({
+    "file", "filename", "drug", "medication", "med", "product", "test", "lab", "procedure",
+    "code", "system", "host", "hostname", "server", "device_name", "model", "vendor",
+    "manufacturer", "facility", "organization", "org", "department", "dept", "unit", "ward",
+    "created", "updated", "modified", "timestamp", "version", "display", "type", "status",
+    "category", "class",
+})
 
 
 def label_words(label: str) -> list[str]:

@@ -407,7 +407,7 @@ def scan_dicom(ctx: FileContext, location: str, data: bytes) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 values = element.value if element.VM > 1 else [element.value]
-        except Exception:  # a malformed value: skip the element, keep the rest
+        except Exception:  # noqa: S112 - a malformed value: skip the element, keep the rest
             continue
         for value in values:
             if value is None or isinstance(value, (bytes, bytearray)) or hasattr(value, "iterall"):

@@ -1,0 +1,105 @@
+"""PHI minimization: identifiers planted in every input format appear in no output, log or
+store file (45 CFR 164.502(b) minimum necessary); only keyed pseudonyms and shapes do."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from caresec.cli.phi import app
+
+PLANTED = ["Zephyrine", "Quillfeather", "Barnabus", "RCH0099123", "123-45-6789", "123456789",
+           "555-0199", "4105550199", "zquill@example.org", "Wren Hollow", "1930-02-14",
+           "19300214", "21299", "1EG4-TE5-MK73", "Hollowell"]
+
+
+@pytest.fixture
+def org(tmp_path: Path, fixtures: Path, documents: dict[str, Callable[..., bytes]]) -> Path:
+    root = tmp_path / "org"
+    data = root / "data"
+    data.mkdir(parents=True)
+    (root / "caresec.toml").write_text('[organization]\nname = "Test"\nsize_tier = "small"\n')
+    for name in ("note.planted.txt", "adt.planted.hl7", "bundle.planted.json",
+                 "patients.planted.csv"):
+        shutil.copy(fixtures / "phi" / name, data / name)
+    line = "Zephyrine Quillfeather MRN RCH0099123 SSN 123-45-6789 phone (410) 555-0199"
+    (data / "letter.pdf").write_bytes(documents["pdf"](line))
+    (data / "letter.docx").write_bytes(documents["docx"]([line, "Medicare MBI 1EG4-TE5-MK73"]))
+    (data / "sheet.xlsx").write_bytes(documents["xlsx"](
+        [["patient_name", "ssn", "dob"], ["Zephyrine Quillfeather", "123-45-6789", "1930-02-14"]]))
+    (data / "mail.eml").write_bytes(documents["eml"](
+        "Zephyrine Quillfeather <zquill@example.org>", "MRN RCH0099123 results",
+        "Please call (410) 555-0199.", ("note.txt", line.encode())))
+    (data / "export.zip").write_bytes(documents["zip"]({"inner/note.txt": line.encode()}))
+    with sqlite3.connect(data / "billing.sqlite") as con:
+        con.execute("CREATE TABLE accounts (patient_name TEXT, ssn TEXT, phone TEXT)")
+        con.execute("INSERT INTO accounts VALUES (?, ?, ?)",
+                    ("Zephyrine Quillfeather", "123-45-6789", "(410) 555-0199"))
+    return root
+
+
+def _leaks(text: str) -> list[str]:
+    low = text.lower()
+    return [value for value in PLANTED if value.lower() in low]
+
+
+def test_no_identifier_in_output_logs_or_store(org: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    runner = CliRunner()
+    result = runner.invoke(app, ["scan", str(org / "data"), "--org", str(org), "--json",
+                                 "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    found = {loc["location"]: loc for loc in document["locations"]}
+    # every format was read and found its identifiers
+    for name in ("data/note.planted.txt", "data/adt.planted.hl7", "data/bundle.planted.json",
+                 "data/letter.pdf", "data/letter.docx", "data/mail.eml",
+                 "data/export.zip!inner/note.txt", "data/mail.eml!note.txt"):
+        assert name in found, name
+    assert "data/patients.planted.csv#ssn" in found
+    assert "data/sheet.xlsx!Sheet#ssn" in found
+    assert "data/billing.sqlite#accounts#ssn" in found
+    assert document["problems"] == []
+    # …and nothing planted leaked anywhere
+    assert _leaks(result.output) == []
+    assert _leaks("\n".join(r.getMessage() for r in caplog.records)) == []
+    store = org / ".caresec"
+    files = [p for p in store.rglob("*") if p.is_file()]
+    assert {p.name for p in files} == {"key", "phi-inventory.json"}
+    for path in files:
+        assert _leaks(path.read_bytes().decode("utf-8", "replace")) == []
+    text = runner.invoke(app, ["scan", str(org / "data"), "--org", str(org), "--workers", "1"])
+    assert _leaks(text.output) == []
+
+
+def test_second_scan_reports_change(org: Path) -> None:
+    runner = CliRunner()
+    args = ["scan", str(org / "data"), "--org", str(org), "--json", "--workers", "1"]
+    first = json.loads(runner.invoke(app, args).output)
+    assert {loc["change"] for loc in first["locations"]} == {"first scan"}
+    (org / "data" / "note.planted.txt").write_text("Nothing here but vital signs.\n")
+    (org / "data" / "new.txt").write_text("SSN 123-45-6780 on file\n")
+    second = {loc["location"]: loc for loc in json.loads(runner.invoke(app, args).output)[
+        "locations"]}
+    assert second["data/new.txt"]["change"] == "new"
+    assert second["data/note.planted.txt"]["change"] == "removed"
+    assert second["data/adt.planted.hl7"]["change"] == "unchanged"
+
+
+def test_detect_prints_offsets_not_values(fixtures: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["detect", str(fixtures / "phi" / "note.planted.txt"), "--json"])
+    assert result.exit_code == 0
+    spans = json.loads(result.output)["spans"]
+    assert {"start", "end", "type", "score", "detector"} <= set(spans[0])
+    assert _leaks(result.output) == []
+    shown = runner.invoke(app, ["detect", str(fixtures / "phi" / "note.planted.txt"),
+                                "--show-values"])
+    assert "123-45-6789" in shown.output  # the explicit opt-in prints values
