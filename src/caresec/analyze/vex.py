@@ -176,7 +176,7 @@ def describe_statement(statement: VexStatement, *, with_source: bool = True) -> 
     if statement.justification:
         parts.append(f"justification {statement.justification}")
     if statement.detail:
-        parts.append(statement.detail)
+        parts.append(statement.detail.rstrip().removesuffix("."))
     if statement.response:
         parts.append("response " + ", ".join(statement.response))
     who = []

@@ -45,6 +45,7 @@ documentation or scope (ePHI handled, SBOM available, operating system present).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -56,25 +57,26 @@ from caresec.analyze.devices import device_vulnerability_matches, match_devices
 from caresec.analyze.lifecycle import lifecycle_findings
 from caresec.analyze.mds2 import device_observations, forms_for_assets, mds2_contradictions
 from caresec.analyze.ssvc import ssvc_for_matches
-from caresec.analyze.vex import apply_vex, applicable_statements, describe_statement, suppresses
+from caresec.analyze.vex import applicable_statements, apply_vex, describe_statement, suppresses
 from caresec.catalogs.loader import ThreatEvent, load_threat_events
 from caresec.collect.csaf import collect_csaf
 from caresec.collect.inventory import collect_inventory
-from caresec.collect.lifecycle import collect_component_lifecycles
+from caresec.collect.lifecycle import ComponentLifecycle, collect_component_lifecycles
 from caresec.collect.mds2 import collect_mds2
 from caresec.collect.nvd import collect_cve_records
 from caresec.collect.vex import collect_vex, csaf_vex_statements
 from caresec.extension import AuditContext, Capability
 from caresec.model import (
+    Assessed,
     Asset,
     AssetKind,
-    Assessed,
     CapabilityResult,
     Finding,
     FindingStatement,
     FindingStatus,
     InputProblem,
     Level,
+    NotAssessed,
     OrgConfig,
     ProblemSeverity,
     ReportSection,
@@ -85,6 +87,7 @@ from caresec.model.device import (
     CsafAdvisory,
     DeviceMatch,
     Mds2Contradiction,
+    Mds2Form,
     PlanItem,
     SsvcDecision,
     UnparsedVersion,
@@ -123,7 +126,7 @@ _MDS2_FACTS: Mapping[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DevicesCapability:
     """The medical-device capability (see the module docstring).
 
@@ -190,7 +193,7 @@ def _run(context: AuditContext) -> CapabilityResult:
 
     components = [c for sbom in context.sboms for c in sbom.components]
     cpe_vulns: list[VulnerabilityMatch] = []
-    cpe_not_assessed = []
+    cpe_not_assessed: list[NotAssessed] = []
     assessed_keys: frozenset[str] = frozenset()
     if records:
         cpe_vulns, cpe_not_assessed = match_cpe(components, records, context.kev, context.epss,
@@ -223,8 +226,9 @@ def _run(context: AuditContext) -> CapabilityResult:
 
     data = _data(
         advisories=advisories, records_count=len(records), device_matches=device_matches,
-        added=added, decisions=decisions, cpe_vulns=cpe_vulns, cpe_not_assessed_count=len(
-            cpe_not_assessed), assessed_count=len(assessed_keys), unparsed=unparsed,
+        device_vulns=device_vulns, decisions=decisions, cpe_vulns=cpe_vulns,
+        cpe_not_assessed_count=len(cpe_not_assessed), assessed_count=len(assessed_keys),
+        unparsed=unparsed,
         statements=statements, vulnerability_findings=vulnerability_findings, applied=applied,
         today=today, cyclonedx=cyclonedx, forms=forms, assets=assets,
         contradictions=contradictions, mds2_findings=mds2, lifecycle=lifecycle,
@@ -313,7 +317,7 @@ def _likelihood(asset: Asset, adverse: Level, why_adverse: str, subject: str,
 
 
 def _lifecycle_findings(
-    assets: Sequence[Asset], context: AuditContext, lifecycles: Sequence[Any],
+    assets: Sequence[Asset], context: AuditContext, lifecycles: Sequence[ComponentLifecycle],
     events: Mapping[str, ThreatEvent],
 ) -> list[Finding]:
     """Component and OS end-of-support findings with their likelihood; OS findings only where
@@ -446,7 +450,7 @@ def _data(
     advisories: Sequence[CsafAdvisory],
     records_count: int,
     device_matches: Sequence[DeviceMatch],
-    added: Sequence[VulnerabilityMatch],
+    device_vulns: Sequence[VulnerabilityMatch],
     decisions: Mapping[tuple[str, str], SsvcDecision],
     cpe_vulns: Sequence[VulnerabilityMatch],
     cpe_not_assessed_count: int,
@@ -457,7 +461,7 @@ def _data(
     applied: Sequence[Sequence[VexStatement]],
     today: date,
     cyclonedx: str,
-    forms: Sequence[Any],
+    forms: Sequence[Mds2Form],
     assets: Sequence[Asset],
     contradictions: Sequence[Mds2Contradiction],
     mds2_findings: Sequence[Finding],
@@ -468,10 +472,6 @@ def _data(
 ) -> dict[str, Any]:
     """The capability's ``report.json`` object (JSON values only); the HTML sections render
     from it too, so both say the same."""
-    import json
-
-    device_cves = {(m.component.asset_ids[0], m.vulnerability_id)
-                   for m in added if m.component.sbom_id == "inventory"}
     linked = forms_for_assets(forms, assets)
     vex_rows = []
     for finding, found in zip(vulnerability_findings, applied, strict=True):
@@ -506,9 +506,7 @@ def _data(
             "basis": m.basis.value, "confidence": m.confidence.value,
             "remediation": _remediation_kind(m), "fixed_versions": list(m.fixed_versions),
             "reason": m.reason} for m in device_matches],
-        "device_vulnerabilities": _vulnerability_rows(
-            (m for m in added if (m.component.asset_ids[:1] + ("",))[0] != "" and (
-                m.component.asset_ids[0], m.vulnerability_id) in device_cves), decisions, "CSAF"),
+        "device_vulnerabilities": _vulnerability_rows(device_vulns, decisions, "CSAF"),
         "cpe_matches": _vulnerability_rows(cpe_vulns, decisions, "CPE"),
         "cpe_components_assessed": assessed_count,
         "cpe_components_not_assessed": cpe_not_assessed_count,

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from caresec.collect.csaf import collect_csaf
 from caresec.collect.download import (
     DEFAULT_ECOSYSTEMS,
     EPSS_URL,
@@ -18,6 +19,7 @@ from caresec.collect.download import (
     TIMEOUT_SECONDS,
     update_feeds,
 )
+from caresec.collect.nvd import collect_cve_records
 from caresec.errors import InputError
 from caresec.model import FeedSummary, InputProblem
 from caresec.store import STORE_FILE, FeedStore
@@ -86,13 +88,15 @@ def update_command(
 @app.command("import")
 def import_command(
     path: Annotated[
-        Path, typer.Argument(help="The feeds folder (osv/, kev.json, epss.csv[.gz]).")
+        Path, typer.Argument(help="The feeds folder (osv/, kev.json, epss.csv[.gz]; csaf/ and "
+                             "nvd/ are validated, not stored).")
     ],
     org: Annotated[Path, typer.Option("--org", help="Organization folder (holds the store).")]
     = Path("."),
 ) -> None:
     """Import a feeds folder into ORG/.caresec/feeds.sqlite (offline; unchanged parts are
-    not read again)."""
+    not read again), and validate its device feeds (csaf/, nvd/), which the audit reads
+    directly."""
     if not path.is_dir():
         raise InputError(str(path), "", "no such feeds folder")
     _import(path, org)
@@ -104,7 +108,41 @@ def _import(feeds_dir: Path, org: Path) -> None:
             feeds_dir, progress=lambda line: _err.print(line, highlight=False, markup=False)
         )
     _out.print(feeds_table(summaries))
-    print_problems(problems, _err)
+    device_table, device_problems = device_feeds(feeds_dir)
+    if device_table is not None:
+        _out.print(device_table)
+    print_problems([*problems, *device_problems], _err)
+
+
+def device_feeds(feeds_dir: Path) -> tuple[Table | None, list[InputProblem]]:
+    """Validate the device feeds of a feeds folder: CSAF 2.0 advisories and ROLIE feeds
+    (``csaf/``) and CVE records (``nvd/``). They are small and read by ``caresec audit`` straight
+    from the folder, so nothing is stored; this reads them as the audit does and reports counts
+    and problems (docs/devices.md).
+
+    Returns:
+        A table of what was read (None when neither folder exists) and the problems met.
+    """
+    csaf_dir, nvd_dir = feeds_dir / "csaf", feeds_dir / "nvd"
+    if not csaf_dir.is_dir() and not nvd_dir.is_dir():
+        return None, []
+    root = feeds_dir.parent
+    advisories, csaf_problems = collect_csaf(csaf_dir, root)
+    records, nvd_problems = collect_cve_records(nvd_dir, root)
+    table = Table(title="Device feeds (read at audit time, not stored)")
+    for column in ("Feed", "Records", "Detail"):
+        table.add_column(column, justify="right" if column == "Records" else "left")
+    if csaf_dir.is_dir():
+        products = sum(len(a.products) for a in advisories)
+        cves = len({v.vulnerability_id for a in advisories for v in a.vulnerabilities})
+        table.add_row("csaf/", str(len(advisories)),
+                      f"{products} products, {cves} vulnerabilities; "
+                      f"{len(csaf_problems)} problem(s)")
+    if nvd_dir.is_dir():
+        with_cpe = sum(1 for r in records if r.configurations)
+        table.add_row("nvd/", str(len(records)),
+                      f"{with_cpe} with CPE applicability; {len(nvd_problems)} problem(s)")
+    return table, [*csaf_problems, *nvd_problems]
 
 
 def feeds_table(summaries: Sequence[FeedSummary]) -> Table:

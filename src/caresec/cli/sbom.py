@@ -68,8 +68,11 @@ def match_command(
 def matches_table(matches: list[VulnerabilityMatch]) -> Table:
     """One row per component and vulnerability."""
     table = Table(title=f"{len(matches)} vulnerabilities")
-    for column in ("Component", "Vulnerability", "Severity", "CVSS", "KEV", "EPSS", "Fixed in"):
-        table.add_column(column)
+    table.add_column("Component", overflow="fold", ratio=3)
+    table.add_column("Vulnerability", no_wrap=True)
+    for column in ("Severity", "CVSS", "KEV", "EPSS"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Fixed in", overflow="fold", ratio=1)
     for m in matches:
         table.add_row(
             m.component.purl or m.component.name,
@@ -86,7 +89,7 @@ def matches_table(matches: list[VulnerabilityMatch]) -> Table:
 def not_assessed_table(rows: list[NotAssessed]) -> Table:
     """Components the matcher could not judge, with the reason."""
     table = Table(title=f"{len(rows)} components not assessed (never read these as clean)")
-    table.add_column("Component")
+    table.add_column("Component", overflow="fold")
     table.add_column("Reason")
     for row in rows:
         component = row.component

@@ -136,7 +136,8 @@ def exposure_map(
                                and c.check_id in CHECKS and CHECKS[c.check_id].exposure}))
         key = obs.key
         ids = tuple(f.finding_id for f in finding_list
-                    if any(e.description.startswith(key + " ") for e in f.evidence))
+                    if any(e.collector == obs.method and e.description.startswith(key + " at ")
+                           for e in f.evidence))
         rows.append(ExposureMapRow(
             zone=zone, asset_id=asset.asset_id if asset else "",
             asset_name=asset.name if asset else "", address=obs.address, port=obs.port,
@@ -295,7 +296,7 @@ def _contradictions(asset: Asset, form: Mds2Form, hits: list[_Hit],
                 finding_id=f"MDS2-{asset.asset_id}-{question_id}",
                 kind=KIND_MDS2_CONTRADICTION,
                 title=(f"{asset.name} ({asset.asset_id}): MDS2 {question_id} answers yes "
-                       f"({topic}), but {first.spec.title.lower()}"),
+                       f"({topic}), but the {first.spec.title}"),
                 asset_ids=(asset.asset_id,),
                 severity=severity,
                 evidence=(*dict.fromkeys(_evidence(h.observation, h.check) for h in group),
