@@ -321,11 +321,8 @@ class Orthanc:
         wait_port(self.port)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self.process.kill()  # its storage is a temporary folder: no clean shutdown needed
+        self.process.wait(timeout=10)
         self.log.close()
 
 
@@ -351,11 +348,8 @@ class StoreScp:
         wait_port(self.port)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self.process.kill()  # its storage is a temporary folder: no clean shutdown needed
+        self.process.wait(timeout=10)
         self.log.close()
 
 
@@ -534,7 +528,8 @@ class FhirServer:
         self.httpd = ThreadingHTTPServer((host, self.port), Handler)
         if context is not None:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def stop(self) -> None:

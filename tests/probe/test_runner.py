@@ -159,3 +159,54 @@ def test_every_connection_goes_through_the_global_rate_limit(org):  # type: igno
     assert limiter.count == 4 + 1 + 5
     # The clock never moves except by the limiter's sleeps: 0.5 s between each acquisition.
     assert fake.slept == pytest.approx((limiter.count - 1) * 0.5)
+
+
+@pytest.mark.parametrize(("table", "runs"), [
+    ("", False),  # no [probe] table: nothing to do
+    ("audit = false", False),
+    ("audit = true", True),
+])
+def test_audit_runs_the_scope_only_when_enabled(srv, tmp_path, table, runs):  # type: ignore[no-untyped-def]
+    from caresec.probe.runner import probe_for_audit
+
+    port = srv.free_port()
+    probe_table = "" if not table else textwrap.dedent(f"""
+        [probe]
+        timeout = 0.5
+        {table}
+
+        [[probe.targets]]
+        hosts = ["127.0.0.1"]
+        ports = [{port}]
+        protocol = "hl7-mllp"
+        tls = false
+    """)
+    (tmp_path / "caresec.toml").write_text(
+        '[organization]\nname = "Clinic"\nsize_tier = "small"\n' + probe_table, encoding="utf-8")
+    record = probe_for_audit(tmp_path)
+    assert (record is not None) is runs
+    if record is not None:
+        assert record.complete and not record.phi_queries
+        assert [r.status for r in record.results] == [ProbeStatus.REFUSED]
+        assert _runs(tmp_path) == [record.path]
+
+
+def test_runner_names_mutual_tls_when_the_protocol_is_not_reached(srv, pki, start):  # type: ignore[no-untyped-def]
+    from caresec.model.exposure import ServiceProtocol
+    from caresec.probe.runner import probe_target
+    from caresec.probe.scope import PlannedTarget, TargetSpec, TlsMode
+
+    listener = start(srv.MllpListener("open", context=srv.server_context(
+        pki, "strong", require_client=True)))
+    spec = TargetSpec(index=1, protocol=ServiceProtocol.HL7_MLLP, hosts=("127.0.0.1",),
+                      ports=(listener.port,), tls=TlsMode.AUTO, timeout=2,
+                      server_name="probe.test")
+    observation = probe_target(PlannedTarget("127.0.0.1", listener.port, spec),
+                               RateLimiter(500))
+    assert observation.encrypted is True
+    holds = {c.check_id: c.holds for c in observation.checks}
+    assert holds["tls.client-certificate-required"] is True
+    assert holds["hl7.unauthenticated-ack"] is False
+    assert "service.cleartext" not in holds
+    assert "requires a TLS client certificate (mutual TLS)" in observation.error
+    assert listener.messages == []

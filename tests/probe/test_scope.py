@@ -106,6 +106,7 @@ def test_out_of_scope_targets_are_refused_with_the_scope_named(tmp_path, request
 @pytest.mark.parametrize(("change", "message"), [
     (("[probe]\nrate = 4", "[probe]\nrate = 0"), "rate must be a number above 0"),
     (("timeout = 3", "timeout = true"), "timeout must be a number"),
+    (("timeout = 3", "timeout = 3\naudit = 1"), "audit must be true or false"),
     (('called_ae = "PACS"', 'called_ae = "BAD\\\\AE"'), "is not a DICOM AE title"),
     (('called_ae = "PACS"', 'called_ae = "AN_AE_TITLE_LONGER_THAN_16"'), "not a DICOM AE title"),
     (('called_ae = "PACS"\n', ''), "DICOM target without called_ae"),

@@ -43,7 +43,7 @@ import pyarrow.csv as pacsv
 
 from caresec.access.ingest.problems import ProblemLog
 from caresec.access.ingest.timeparse import parse_instants
-from caresec.access.normalize import address_keys, surname_key
+from caresec.access.normalize import address_keys_array, surname_keys
 from caresec.errors import InputError
 from caresec.model.problems import InputProblem, ProblemSeverity
 
@@ -231,42 +231,40 @@ def _require(raw: _Raw, names: tuple[str, ...]) -> bool:
 
 def _dedupe(table: pa.Table, key: str, raw: _Raw, id_label: str) -> pa.Table:
     """Drop rows without ``key`` (logged) and repeated keys (first kept, logged)."""
-    ids = table.column(key).to_pylist()
-    keep = np.ones(len(ids), dtype=bool)
-    seen: set[str] = set()
-    for i, value in enumerate(ids):
-        if value is None:
-            keep[i] = False
-            raw.log.add(raw.shown, f"row {raw.rows[i]}, column {id_label}",
-                        f"no {id_label}; row skipped", kind=f"no {id_label}")
-        elif value in seen:
-            keep[i] = False
-            raw.log.add(raw.shown, f"row {raw.rows[i]}, column {id_label}",
-                        f"{id_label} repeats an earlier row; the first is kept",
-                        severity=ProblemSeverity.WARNING, kind=f"repeated {id_label}")
-        else:
-            seen.add(value)
+    column = table.column(key).combine_chunks()
+    missing = np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    codes = pc.dictionary_encode(pc.fill_null(column, "")).indices.to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    keep = np.zeros(len(codes), dtype=bool)
+    keep[first] = True
+    repeated = ~keep & ~missing
+    keep &= ~missing
+    for i in np.flatnonzero(missing).tolist():
+        raw.log.add(raw.shown, f"row {raw.rows[i]}, column {id_label}",
+                    f"no {id_label}; row skipped", kind=f"no {id_label}")
+    for i in np.flatnonzero(repeated).tolist():
+        raw.log.add(raw.shown, f"row {raw.rows[i]}, column {id_label}",
+                    f"{id_label} repeats an earlier row; the first is kept",
+                    severity=ProblemSeverity.WARNING, kind=f"repeated {id_label}")
     return table.filter(pa.array(keep))
 
 
-def _keys(names: list[str | None], families: list[str | None], streets: list[str | None],
-          cities: list[str | None], zips: list[str | None]) -> tuple[pa.Array, pa.Array, pa.Array]:
-    surnames, households, buildings = [], [], []
-    for name, family, street, city, zip_code in zip(names, families, streets, cities, zips,
-                                                    strict=True):
-        surnames.append(surname_key(name or "", family or "") or None)
-        household, building = address_keys(street or "", city or "", zip_code or "")
-        households.append(household or None)
-        buildings.append(building or None)
-    return (pa.array(surnames, pa.string()), pa.array(households, pa.string()),
-            pa.array(buildings, pa.string()))
+def _keys(names: pa.Array, families: pa.Array, streets: pa.Array, cities: pa.Array,
+          zips: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(surname, household, building) keys, null where empty (vectorized)."""
+    null = pa.scalar(None, pa.string())
+
+    def nullify(values: pa.Array) -> pa.Array:
+        return pc.if_else(pc.equal(values, ""), null, values)
+
+    household, building = address_keys_array(streets, cities, zips)
+    return (nullify(surname_keys(names, families)), nullify(household), nullify(building))
 
 
 def _users(raw: _Raw) -> pa.Table:
     surnames, households, buildings = _keys(
-        raw.text("name").to_pylist(), [None] * raw.table.num_rows,
-        raw.text("address").to_pylist(), raw.text("city").to_pylist(),
-        raw.text("postal_code").to_pylist())
+        raw.text("name"), pa.nulls(raw.table.num_rows, pa.string()), raw.text("address"),
+        raw.text("city"), raw.text("postal_code"))
     table = pa.table({
         "user_id": raw.text("user_id"), "role": raw.lower("role"),
         "department": raw.text("department"), "manager": raw.text("manager"),
@@ -279,8 +277,8 @@ def _users(raw: _Raw) -> pa.Table:
 def _synthea_providers(raw: _Raw) -> pa.Table:
     n = raw.table.num_rows
     surnames, households, buildings = _keys(
-        raw.text("NAME").to_pylist(), [None] * n, raw.text("ADDRESS").to_pylist(),
-        raw.text("CITY").to_pylist(), raw.text("ZIP").to_pylist())
+        raw.text("NAME"), pa.nulls(n, pa.string()), raw.text("ADDRESS"), raw.text("CITY"),
+        raw.text("ZIP"))
     table = pa.table({
         "user_id": raw.text("Id"), "role": pa.array(["physician"] * n, pa.string()),
         "department": pc.utf8_title(raw.lower("SPECIALITY")),
@@ -297,16 +295,15 @@ def _patients(raw: _Raw) -> pa.Table:
     n = raw.table.num_rows
     if synthea:
         surnames, households, buildings = _keys(
-            [None] * n, raw.text("LAST").to_pylist(), raw.text("ADDRESS").to_pylist(),
-            raw.text("CITY").to_pylist(), raw.text("ZIP").to_pylist())
+            pa.nulls(n, pa.string()), raw.text("LAST"), raw.text("ADDRESS"), raw.text("CITY"),
+            raw.text("ZIP"))
         vip = pa.array(np.zeros(n, dtype=bool))
         birth, death = raw.days("BIRTHDATE"), raw.days("DEATHDATE")
         employee = pa.nulls(n, pa.string())
     else:
         surnames, households, buildings = _keys(
-            raw.text("name").to_pylist(), raw.text("family_name").to_pylist(),
-            raw.text("address").to_pylist(), raw.text("city").to_pylist(),
-            raw.text("postal_code").to_pylist())
+            raw.text("name"), raw.text("family_name"), raw.text("address"), raw.text("city"),
+            raw.text("postal_code"))
         vip = raw.flag("vip")
         birth, death = raw.days("birth_date"), raw.days("deceased_date")
         employee = raw.text("employee_user_id")

@@ -1,10 +1,13 @@
 """The detectors, as SQL over the review's intermediate tables (same text for every engine).
 
 Inputs (built by :mod:`caresec.access.review`): ``ev`` (events with epoch seconds ``t``, local
-epoch seconds ``lt``, local ``lday`` and ``lhour``), ``touch``, ``unx`` (unexplained touches),
-``uev`` (their events), ``cube`` (events per user, local day, local hour and workstation, with
-``n_bulk`` lookups, exports and prints), ``uattr`` (users with role and department), the
-relationship tables of :mod:`caresec.access.explain`, ``patients``.
+epoch seconds ``lt``, local ``lday`` and ``lhour``), ``ftouch`` and ``touch``, ``unx``
+(unexplained touches), ``flagged`` (the second pass: unexplained events and those the
+all-events detectors need) and ``uev`` (the unexplained ones), ``cube`` (events per user, local
+day, local hour and workstation, with ``n_bulk`` patient-less lookups, exports and prints),
+``uattr`` (users with role and department), the relationship tables of
+:mod:`caresec.access.explain`, ``patients``. The events are read in full twice (``ftouch``,
+``flagged``); every other step reads small tables.
 
 Every detector produces rows of one shape, ``hits``: pattern, user_id, patient_id, event_id, t,
 lt, workstation, detail (text), m1 and m2 (numbers whose meaning depends on the pattern, used
@@ -45,9 +48,20 @@ def _hit(pattern: str, source: str = "e", detail: str = "''", m1: str = "0.0",
 
 
 def useen_sql() -> str:
-    """Every user in the log with their event count and the role and department as logged."""
-    return ("SELECT user_id, count(*) AS n, max(user_role) AS user_role, "
-            "max(user_dept) AS user_dept FROM ev GROUP BY user_id")
+    """Every user in the log with their event count (from ``ftouch``)."""
+    return "SELECT user_id, sum(n) AS n FROM ftouch GROUP BY user_id"
+
+
+def unknown_users_sql() -> str:
+    """Users in the log but not in the roster."""
+    return ("SELECT s.user_id FROM useen s LEFT JOIN users u ON u.user_id = s.user_id "
+            "WHERE u.user_id IS NULL")
+
+
+def logged_sql() -> str:
+    """Role and department as logged, for users not in the roster (a scan limited to them)."""
+    return ("SELECT e.user_id, max(e.user_role) AS user_role, max(e.user_dept) AS user_dept "
+            "FROM ev e JOIN unkusers k ON k.user_id = e.user_id GROUP BY e.user_id")
 
 
 def uattr_sql() -> str:
@@ -60,29 +74,56 @@ def uattr_sql() -> str:
         "COALESCE(s.user_dept, '') AS department, CAST(NULL AS STRING) AS manager, "
         "CAST(NULL AS STRING) AS surname_key, CAST(NULL AS STRING) AS household_key, "
         "CAST(NULL AS STRING) AS building_key, CAST(NULL AS BIGINT) AS hire_day, "
-        "CAST(NULL AS BIGINT) AS term_day, FALSE AS known "
-        "FROM useen s LEFT JOIN users u ON u.user_id = s.user_id WHERE u.user_id IS NULL"
+        "CAST(NULL AS BIGINT) AS term_day, FALSE AS known FROM logged s"
     )
 
 
 def cube_sql() -> str:
     """Events per user, local day, local hour and workstation (``n_bulk``: lookups, exports and
-    prints that name no patient, such as searches and patient lists)."""
+    prints that name no patient, such as searches and patient lists), from ``ftouch``."""
     return (
-        "SELECT user_id, lday, lhour, workstation, count(*) AS n, min(t) AS t_first, "
-        f"sum(CASE WHEN action IN {BULK_ACTIONS} AND patient_id IS NULL THEN 1 ELSE 0 END) "
-        "AS n_bulk FROM (SELECT user_id, lday, lhour, COALESCE(workstation, '') AS workstation, "
-        "t, action, patient_id FROM ev) x GROUP BY user_id, lday, lhour, workstation"
+        "SELECT user_id, lday, lhour, workstation, sum(n) AS n, min(t_first) AS t_first, "
+        "sum(n_bulk) AS n_bulk FROM ftouch GROUP BY user_id, lday, lhour, workstation"
+    )
+
+
+def flagged_sql(p: Parameters) -> str:
+    """The second and last full pass: every event that is unexplained, or that an all-events
+    detector needs (own record, after termination, break-the-glass)."""
+    grace = p.termination_grace_days
+    return (
+        "SELECT e.event_id, e.t, e.lt, e.lday, e.lhour, e.user_id, e.patient_id, e.action, "
+        "e.workstation, e.btg, e.btg_reason, "
+        "CASE WHEN u.user_id IS NOT NULL THEN 1 ELSE 0 END AS is_unx, "
+        "CASE WHEN sp.user_id IS NOT NULL THEN 1 ELSE 0 END AS is_self, "
+        f"CASE WHEN tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace} "
+        "THEN 1 ELSE 0 END AS is_term, tu.term_day "
+        "FROM ev e "
+        "LEFT JOIN unx u ON u.user_id = e.user_id AND u.patient_id = e.patient_id "
+        "AND u.lday = e.lday "
+        "LEFT JOIN (SELECT DISTINCT patient_id, employee_user_id AS user_id FROM patients "
+        "WHERE employee_user_id IS NOT NULL) sp "
+        "ON sp.patient_id = e.patient_id AND sp.user_id = e.user_id "
+        "LEFT JOIN (SELECT user_id, term_day FROM users WHERE term_day IS NOT NULL) tu "
+        "ON tu.user_id = e.user_id "
+        "WHERE u.user_id IS NOT NULL OR sp.user_id IS NOT NULL "
+        f"OR (tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace}) "
+        "OR (e.btg AND e.patient_id IS NOT NULL)"
     )
 
 
 def uev_sql() -> str:
-    """The events of unexplained touches."""
-    return (
-        "SELECT e.event_id, e.t, e.lt, e.lday, e.lhour, e.user_id, e.patient_id, e.action, "
-        "e.workstation FROM ev e JOIN unx u ON u.user_id = e.user_id "
-        "AND u.patient_id = e.patient_id AND u.lday = e.lday"
-    )
+    """The events of unexplained touches (from ``flagged``)."""
+    return ("SELECT event_id, t, lt, lday, lhour, user_id, patient_id, action, workstation "
+            "FROM flagged WHERE is_unx = 1")
+
+
+def bulk_events_sql() -> str:
+    """Patient-less lookups, exports and prints on flagged volume days (a scan limited to
+    those user-days; run only when a flagged day has any)."""
+    return ("SELECT e.event_id, e.t, e.lt, e.lday, e.user_id, e.patient_id, e.workstation "
+            "FROM ev e JOIN vflag f ON f.user_id = e.user_id AND f.lday = e.lday "
+            f"WHERE e.patient_id IS NULL AND e.action IN {BULK_ACTIONS}")
 
 
 def volume_sql(p: Parameters) -> dict[str, str]:
@@ -117,33 +158,6 @@ def volume_sql(p: Parameters) -> dict[str, str]:
         "(CASE WHEN s.sb > 1.0 THEN s.sb ELSE 1.0 END))"
     )
     return {"vday": vday, "vstat": vstat, "vflag": vflag}
-
-
-def allflag_sql(p: Parameters) -> str:
-    """One scan of all events for the all-events detectors (self, after-termination,
-    break-the-glass, patient-less lookups on flagged volume days)."""
-    grace = p.termination_grace_days
-    return (
-        "SELECT e.event_id, e.t, e.lt, e.lday, e.user_id, e.patient_id, e.action, "
-        "e.workstation, e.btg, e.btg_reason, "
-        "CASE WHEN sp.user_id IS NOT NULL THEN 1 ELSE 0 END AS is_self, "
-        f"CASE WHEN tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace} "
-        "THEN 1 ELSE 0 END AS is_term, "
-        f"CASE WHEN vf.user_id IS NOT NULL AND e.action IN {BULK_ACTIONS} "
-        "AND e.patient_id IS NULL THEN 1 ELSE 0 END AS is_bulk, tu.term_day "
-        "FROM ev e "
-        "LEFT JOIN (SELECT DISTINCT patient_id, employee_user_id AS user_id FROM patients "
-        "WHERE employee_user_id IS NOT NULL) sp "
-        "ON sp.patient_id = e.patient_id AND sp.user_id = e.user_id "
-        "LEFT JOIN (SELECT user_id, term_day FROM users WHERE term_day IS NOT NULL) tu "
-        "ON tu.user_id = e.user_id "
-        "LEFT JOIN (SELECT user_id, lday FROM vflag) vf "
-        "ON vf.user_id = e.user_id AND vf.lday = e.lday "
-        "WHERE sp.user_id IS NOT NULL "
-        f"OR (tu.user_id IS NOT NULL AND e.lday > tu.term_day + {grace}) "
-        f"OR (e.btg AND e.patient_id IS NOT NULL) "
-        f"OR (vf.user_id IS NOT NULL AND e.action IN {BULK_ACTIONS} AND e.patient_id IS NULL)"
-    )
 
 
 def after_hours_sql(p: Parameters) -> dict[str, str]:
@@ -222,7 +236,7 @@ def break_glass_sql(p: Parameters) -> dict[str, str]:
     cond = f"r.care AND r.s0 <= b.t + {horizon} AND r.s1 >= b.t"
     return {
         "bt": ("SELECT a.event_id, a.t, a.user_id, a.patient_id, "
-               "COALESCE(u.department, '') AS department FROM allflag a "
+               "COALESCE(u.department, '') AS department FROM flagged a "
                "LEFT JOIN uattr u ON u.user_id = a.user_id "
                "WHERE a.btg AND a.patient_id IS NOT NULL"),
         "btcare": (
@@ -238,14 +252,13 @@ def hits_sql(p: Parameters) -> str:
     """Every detector's hits, one UNION ALL."""
     grace = p.deceased_grace_days
     parts = [
-        _hit("self", "a") + " FROM allflag a WHERE a.is_self = 1",
-        _hit("after-termination", "a", m1="a.term_day") + " FROM allflag a WHERE a.is_term = 1",
+        _hit("self", "a") + " FROM flagged a WHERE a.is_self = 1",
+        _hit("after-termination", "a", m1="a.term_day") + " FROM flagged a WHERE a.is_term = 1",
         _hit("break-glass", "a", detail="COALESCE(a.btg_reason, '')")
-        + " FROM allflag a LEFT JOIN btcare c ON c.event_id = a.event_id "
+        + " FROM flagged a LEFT JOIN btcare c ON c.event_id = a.event_id "
         "WHERE a.btg AND a.patient_id IS NOT NULL AND c.event_id IS NULL",
         _hit("volume", "a", m1="f.n_unx", m2="f.n_bulk")
-        + " FROM allflag a JOIN vflag f ON f.user_id = a.user_id AND f.lday = a.lday "
-        "WHERE a.is_bulk = 1",
+        + " FROM bulkev a JOIN vflag f ON f.user_id = a.user_id AND f.lday = a.lday",
         _hit("volume", "e", m1="f.n_unx", m2="f.n_bulk")
         + " FROM uev e JOIN vflag f ON f.user_id = e.user_id AND f.lday = e.lday",
         _hit("vip") + " FROM uev e JOIN patients p ON p.patient_id = e.patient_id WHERE p.vip",

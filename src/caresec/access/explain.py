@@ -89,13 +89,26 @@ def relationship_sql(catalog: ExplanationCatalog) -> dict[str, str]:
     return out
 
 
-def touch_sql(local_day: str) -> str:
-    """SQL for ``touch`` from view ``ev`` (``local_day`` is the SQL for the local day)."""
+def ftouch_sql() -> str:
+    """SQL for ``ftouch`` from view ``ev``: the one full pass over the events. Events grouped by
+    user, patient (null for none), local day, local hour and workstation, with count, first and
+    last time, break-glass events and patient-less lookups, exports and prints."""
     return (
-        "SELECT user_id, patient_id, lday, min(t) AS t_first, max(t) AS t_last, "
-        "count(*) AS n, sum(CASE WHEN btg THEN 1 ELSE 0 END) AS n_btg FROM ("
-        f"SELECT user_id, patient_id, {local_day} AS lday, t, btg FROM ev "
-        "WHERE patient_id IS NOT NULL) x GROUP BY user_id, patient_id, lday"
+        "SELECT user_id, patient_id, lday, lhour, workstation, count(*) AS n, "
+        "min(t) AS t_first, max(t) AS t_last, sum(CASE WHEN btg THEN 1 ELSE 0 END) AS n_btg, "
+        "sum(CASE WHEN patient_id IS NULL AND action IN ('query', 'export', 'print') "
+        "THEN 1 ELSE 0 END) AS n_bulk FROM (SELECT user_id, patient_id, lday, lhour, "
+        "COALESCE(workstation, '') AS workstation, t, btg, action FROM ev) x "
+        "GROUP BY user_id, patient_id, lday, lhour, workstation"
+    )
+
+
+def touch_sql() -> str:
+    """SQL for ``touch`` (user, patient, local day) from ``ftouch``."""
+    return (
+        "SELECT user_id, patient_id, lday, min(t_first) AS t_first, max(t_last) AS t_last, "
+        "sum(n) AS n, sum(n_btg) AS n_btg FROM ftouch WHERE patient_id IS NOT NULL "
+        "GROUP BY user_id, patient_id, lday"
     )
 
 

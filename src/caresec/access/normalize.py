@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 _SUFFIXES = {
     "STREET": "ST", "STR": "ST", "AVENUE": "AVE", "AV": "AVE", "AVEN": "AVE", "ROAD": "RD",
     "DRIVE": "DR", "DRIV": "DR", "LANE": "LN", "BOULEVARD": "BLVD", "BOUL": "BLVD",
@@ -75,3 +78,59 @@ def address_keys(street: str, city: str = "", postal_code: str = "") -> tuple[st
     street_key = " ".join(building)
     household = f"{street_key} {' '.join(unit)}".strip() + f"|{place}"
     return household, f"{street_key}|{place}"
+
+
+def _word_map_regex(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return [(rf"\b{word}\b", short) for word, short in mapping.items() if word != short]
+
+
+def _field(struct: pa.Array, name: str) -> pa.Array:
+    """A field of a struct array, null where the struct is null (no regex match)."""
+    return pc.struct_field(struct, name)
+
+
+def surname_keys(names: pa.Array, families: pa.Array) -> pa.Array:
+    """:func:`surname_key` over arrays (Apache Arrow compute); "" where there is none."""
+    before_comma = _field(pc.extract_regex(names, r"^(?P<f>[^,]*),"), "f")
+    last_word = _field(pc.extract_regex(pc.utf8_trim_whitespace(names), r"(?P<f>\S+)$"), "f")
+    family = pc.if_else(pc.equal(pc.fill_null(families, ""), ""),
+                        pa.scalar(None, pa.string()), families)
+    chosen = pc.fill_null(pc.coalesce(family, before_comma, last_word), "")
+    return pc.replace_substring_regex(pc.utf8_upper(chosen), r"[^\w\s#]|\d|\s", "")
+
+
+def address_keys_array(streets: pa.Array, cities: pa.Array,
+                       postal_codes: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """:func:`address_keys` over arrays (Apache Arrow compute, for large patient indexes):
+    (household keys, building keys), "" where the street is empty."""
+    text = pc.utf8_upper(pc.fill_null(streets, ""))
+    text = pc.replace_substring(text, "#", " # ")
+    text = pc.replace_substring_regex(text, r"[^\w\s#]", " ")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
+    units = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+    parts = pc.extract_regex(text, rf"^(?P<b>.*?\S) (?P<u>{units}) (?P<n>\S+)(?P<rest>.*)$")
+    building = pc.coalesce(
+        pc.binary_join_element_wise(_field(parts, "b"), _field(parts, "rest"), ""), text)
+    padded = pc.binary_join_element_wise(" ", building, " ", "")
+    for word, short in {**_SUFFIXES, **_DIRECTIONS}.items():
+        if word != short:
+            padded = pc.replace_substring(padded, f" {word} ", f" {short} ")
+            padded = pc.replace_substring(padded, f" {word} ", f" {short} ")
+    building = pc.utf8_trim_whitespace(padded)
+    unit_word = pc.fill_null(_field(parts, "u"), "")
+    for word, short in _UNITS.items():
+        if word != short:
+            unit_word = pc.if_else(pc.equal(unit_word, word), pa.scalar(short), unit_word)
+    unit = pc.if_else(pc.equal(unit_word, ""), pa.scalar(""),
+                      pc.binary_join_element_wise(unit_word, _field(parts, "n"), " "))
+    zips = _field(pc.extract_regex(pc.fill_null(postal_codes, ""),
+                                   r"(?:^|\D)(?P<z>\d{5})(?:-\d{4})?(?:\D|$)"), "z")
+    city = pc.utf8_trim_whitespace(pc.replace_substring_regex(
+        pc.utf8_upper(pc.fill_null(cities, "")), r"\s+", " "))
+    place = pc.coalesce(zips, city)
+    street_unit = pc.utf8_trim_whitespace(pc.binary_join_element_wise(building, unit, " "))
+    household = pc.binary_join_element_wise(street_unit, place, "|")
+    building_key = pc.binary_join_element_wise(building, place, "|")
+    empty = pc.equal(text, "")
+    blank = pa.scalar("", pa.string())
+    return pc.if_else(empty, blank, household), pc.if_else(empty, blank, building_key)

@@ -22,6 +22,7 @@ from caresec.access.context import Context, load_context
 from caresec.access.engines import Engine, open_engine
 from caresec.access.explain import (
     explained_sql,
+    ftouch_sql,
     relationship_sql,
     touch_sql,
     unexplained_sql,
@@ -182,8 +183,13 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
     eng.define_view("ev", "SELECT ev1.*, CAST(FLOOR(lt / 86400) AS BIGINT) AS lday, "
                     "CAST(FLOOR((lt % 86400) / 3600) AS BIGINT) AS lhour FROM ev1")
 
-    eng.materialize("touch", touch_sql("lday"))
+    eng.materialize("ftouch", ftouch_sql())
+    eng.materialize("touch", touch_sql())
     eng.materialize("useen", d.useen_sql())
+    eng.materialize("unkusers", d.unknown_users_sql(), small=True)
+    [(unknown_users,)] = eng.rows("SELECT count(*) FROM unkusers")
+    eng.materialize("logged", d.logged_sql() if unknown_users else
+                    "SELECT user_id, user_role, user_dept FROM raw_events WHERE 1 = 0")
     eng.materialize("uattr", d.uattr_sql())
     eng.materialize("cube", d.cube_sql())
     for name, sql in relationship_sql(catalog).items():
@@ -192,10 +198,17 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
     utouch, unx = unexplained_sql(catalog)
     eng.materialize("utouch", utouch)
     eng.materialize("unx", unx)
-    eng.materialize("uev", d.uev_sql())
+    eng.materialize("flagged", d.flagged_sql(params))
+    eng.materialize("uev", d.uev_sql(), small=True)
     for name, sql in d.volume_sql(params).items():
         eng.materialize(name, sql, small=name != "vflag")
-    eng.materialize("allflag", d.allflag_sql(params))
+    [(bulk_days,)] = eng.rows("SELECT count(*) FROM vflag f JOIN (SELECT user_id, lday, "
+                              "sum(n_bulk) AS n FROM cube GROUP BY user_id, lday) c "
+                              "ON c.user_id = f.user_id AND c.lday = f.lday WHERE c.n > 0")
+    eng.materialize("bulkev", d.bulk_events_sql() if bulk_days else
+                    "SELECT event_id, CAST(0 AS BIGINT) AS t, CAST(0 AS BIGINT) AS lt, "
+                    "CAST(0 AS BIGINT) AS lday, user_id, patient_id, workstation "
+                    "FROM raw_events WHERE 1 = 0")
     for name, sql in d.after_hours_sql(params).items():
         eng.materialize(name, sql, small=True)
     for name, sql in d.new_workstation_sql(params).items():
@@ -265,9 +278,14 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
 
 
 def _dedupe(eng: Engine, problems: list[InputProblem], counts: dict[str, int]) -> str:
-    """Find repeated event ids; return the FROM clause of the deduplicated events."""
-    eng.materialize("dupids", "SELECT event_id, count(*) AS n FROM raw_events "
-                    "GROUP BY event_id HAVING count(*) > 1")
+    """Find repeated event ids (candidates by a 64-bit hash, then checked exactly); return the
+    FROM clause of the deduplicated events."""
+    h = eng.hash64("event_id")
+    eng.materialize("duphash", f"SELECT {h} AS h FROM raw_events GROUP BY {h} "
+                    "HAVING count(*) > 1")
+    eng.materialize("dupids", f"SELECT r.event_id, count(*) AS n FROM raw_events r "
+                    f"JOIN duphash d ON d.h = {eng.hash64('r.event_id')} "
+                    "GROUP BY r.event_id HAVING count(*) > 1")
     [(ids, extra)] = eng.rows("SELECT count(*), COALESCE(sum(n - 1), 0) FROM dupids")
     if not ids:
         return "raw_events r"
@@ -300,13 +318,11 @@ def _dedupe(eng: Engine, problems: list[InputProblem], counts: dict[str, int]) -
 def _unknowns(eng: Engine, context: Context, problems: list[InputProblem],
               counts: dict[str, int]) -> None:
     if context.users.num_rows:
-        unknown = eng.rows("SELECT s.user_id, s.n FROM useen s LEFT JOIN users u "
-                           "ON u.user_id = s.user_id WHERE u.user_id IS NULL ORDER BY s.user_id")
+        unknown = eng.rows("SELECT s.user_id, s.n FROM useen s JOIN unkusers k "
+                           "ON k.user_id = s.user_id ORDER BY s.user_id")
         if unknown:
             counts["unknown users"] = len(unknown)
             counts["events by unknown users"] = sum(int(n) for _, n in unknown)
-            eng.materialize("unkusers", "SELECT s.user_id FROM useen s LEFT JOIN users u "
-                            "ON u.user_id = s.user_id WHERE u.user_id IS NULL")
             shown = ", ".join(str(u) for u, _ in unknown[:10])
             more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
             for file, row, n in eng.rows(

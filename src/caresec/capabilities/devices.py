@@ -22,7 +22,8 @@ What it adds to the audit (:class:`~caresec.model.CapabilityResult`):
   devices);
 * **assessed_component_keys**: the components without a purl that CPE matching judged against
   the CVE records (only when ``feeds/nvd`` holds records), so the OSV matcher's "no purl; CPE
-  matching not available" entries go; the CPE matcher's own *not assessed* entries are added;
+  matching not available" entries go; for those components the CPE matcher's own *not
+  assessed* entries are added (for a component with a purl, judged by OSV, they are warnings);
 * **statements**: one :class:`~caresec.model.FindingStatement` per asset × vulnerability a VEX
   statement covers (:func:`~caresec.analyze.vex.applicable_statements`): ``suppressed`` for a
   current *not affected* or *fixed* statement, ``open`` (the statement kept beside the
@@ -65,6 +66,7 @@ from caresec.collect.lifecycle import ComponentLifecycle, collect_component_life
 from caresec.collect.mds2 import collect_mds2
 from caresec.collect.nvd import collect_cve_records
 from caresec.collect.vex import collect_vex, csaf_vex_statements
+from caresec.errors import ReportError
 from caresec.extension import AuditContext, Capability
 from caresec.model import (
     Assessed,
@@ -196,11 +198,18 @@ def _run(context: AuditContext) -> CapabilityResult:
     cpe_not_assessed: list[NotAssessed] = []
     assessed_keys: frozenset[str] = frozenset()
     if records:
-        cpe_vulns, cpe_not_assessed = match_cpe(components, records, context.kev, context.epss,
-                                                already=context.matches)
+        cpe_vulns, undecided = match_cpe(components, records, context.kev, context.epss,
+                                         already=context.matches)
         pending = {n.component.key for n in context.not_assessed
                    if n.reason == CPE_PENDING_REASON}
         assessed_keys = frozenset(c.key for c in components if c.cpe and c.key in pending)
+        # A component with a purl was judged by the OSV matcher: CPE trouble is a warning.
+        cpe_not_assessed = [n for n in undecided if n.component.key in pending]
+        paths = {sbom.sbom_id: sbom.path for sbom in context.sboms}
+        problems.extend(InputProblem(
+            paths.get(n.component.sbom_id, n.component.sbom_id), n.component.bom_ref,
+            f"{n.component.name}: {n.reason}", ProblemSeverity.WARNING, NAME)
+            for n in undecided if n.component.key not in pending)
     added = [*device_vulns, *cpe_vulns]
     decisions = ssvc_for_matches(added, assets, records=records, advisories=advisories)
     plan = device_plan(assets, device_matches, today=today, ssvc=decisions, days=days)
@@ -216,7 +225,13 @@ def _run(context: AuditContext) -> CapabilityResult:
     vexed = apply_vex(vulnerability_findings, statements, today=today, matches=every_match,
                       sboms=context.sboms)
     moment = datetime(today.year, today.month, today.day, tzinfo=UTC)
-    cyclonedx = render_cyclonedx_vex(vexed, statements, organization=org.name, timestamp=moment)
+    try:
+        cyclonedx = render_cyclonedx_vex(vexed, statements, organization=org.name,
+                                         timestamp=moment)
+    except ReportError as exc:
+        cyclonedx = "null"
+        problems.append(InputProblem("vex", "", f"the organization's CycloneDX VEX could not be "
+                                     f"written: {exc}", ProblemSeverity.ERROR, NAME))
 
     contradictions = mds2_contradictions(forms, assets,
                                          device_observations(assets, device_matches))
@@ -244,6 +259,7 @@ def _run(context: AuditContext) -> CapabilityResult:
         summary=_summary(data),
         data=data,
         sections=_sections(data),
+        artifacts=(("vex.cdx.json", cyclonedx),) if cyclonedx != "null" else (),
     )
 
 

@@ -24,7 +24,6 @@ Settings, the ``[models]`` table of ``caresec.toml`` (both optional)::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from caresec.analyze.modelscan import DEFAULT_REQUIRED, ScanPolicy
@@ -58,11 +57,16 @@ def capability() -> Capability:
     return ModelsCapability()
 
 
-@dataclass(frozen=True, slots=True)
 class ModelsCapability:
-    """Fail-closed AI model scanning and the model inventory, as an audit capability."""
+    """Fail-closed AI model scanning and the model inventory, as an audit capability.
 
-    name: str = NAME
+    Attributes:
+        name: ``models`` (the ``[models]`` table of ``caresec.toml``, the ``report.json``
+            capability name).
+    """
+
+    def __init__(self) -> None:
+        self.name: str = NAME
 
     def applies(self, org: OrgConfig) -> bool:
         """True when ``ORG/models/`` is a folder."""
@@ -193,8 +197,8 @@ def _reasons(check: ModelFileCheck) -> list[str]:
         return [f"{path}: listed but absent or unreadable, so not scanned"]
     reasons = [f"{path}: {issue}" for issue in check.verdict.issues]
     if check.hash_matches is False:
-        reasons.append(f"{path}: SHA-256 {check.sha256} differs from the vendor's "
-                       f"{check.ref.expected_sha256}")
+        reasons.append(f"{path}: SHA-256 {check.sha256[:16]}… differs from the vendor's "
+                       f"{check.ref.expected_sha256[:16]}…")
     return reasons
 
 

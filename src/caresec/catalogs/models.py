@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from datetime import date
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -387,6 +387,10 @@ class HipaaMappingsCatalog(CatalogHeader):
 
 # --------------------------------------------------------------------------- HICP 2023
 
+#: Where a sub-practice's id, tier and heading were last checked: HICP Technical Volume 1
+#: (small organizations) or 2 (medium and large), and the edition (``TV1-2018``, ``TV2-2023``).
+HICP_CHECKED_AGAINST = r"^TV[12]-(2018|2023)$"
+
 
 class HicpThreat(BaseModel):
     """One of the five threats HICP is built around."""
@@ -401,8 +405,19 @@ class HicpThreat(BaseModel):
 class HicpSubPractice(BaseModel):
     """A sub-practice (``7.M.D``): practice number, size letter, letter in the practice.
 
-    ``tier`` ``medium`` sub-practices apply to medium and large organizations; ``large``
-    ones mainly to large organizations (HICP Technical Volume 2, introduction).
+    ``S`` sub-practices are HICP Technical Volume 1's ("Sub-Practices for Small
+    Organizations"); ``M`` and ``L`` ones Technical Volume 2's, where medium sub-practices
+    apply to medium and large organizations and large ones mainly to large organizations
+    (Technical Volume 2, "Document Guide"). Which tiers an organization is shown is the
+    catalog's ``tier_rule`` (:meth:`HicpCatalog.sub_practices_for`).
+
+    Attributes:
+        id: ``<practice>.<S|M|L>.<letter>``.
+        title: a short heading (the publication's for ``M``/``L``, caresec's words for ``S``).
+        tier: the organization size the sub-practice is written for; must match the letter.
+        checked_against: the volume and edition the id and tier were checked against
+            (``TV1-2018``: Technical Volume 1, 2018 edition); ``None`` when no copy of the
+            text was at hand to check it. The volume must match the tier (``S`` → TV1).
     """
 
     model_config = _FROZEN
@@ -410,11 +425,19 @@ class HicpSubPractice(BaseModel):
     id: str = Field(pattern=r"^([1-9]|10)\.[SML]\.[A-Z]$")
     title: str = Field(min_length=1)
     tier: SizeTier
+    checked_against: Annotated[str, Field(pattern=HICP_CHECKED_AGAINST)] | None
 
     @model_validator(mode="after")
     def _tier_letter(self) -> Self:
         if self.id.split(".")[1] != self.tier.value[0].upper():
             raise ValueError(f"{self.id}: tier {self.tier} does not match the id")
+        if self.checked_against is not None:
+            volume = "TV1" if self.tier is SizeTier.SMALL else "TV2"
+            if not self.checked_against.startswith(volume):
+                raise ValueError(
+                    f"{self.id}: a {self.tier} sub-practice is in {volume}, "
+                    f"not {self.checked_against}"
+                )
         return self
 
     @property
@@ -429,9 +452,10 @@ class HicpPractice(BaseModel):
     Attributes:
         number: 1-10.
         title: the practice name in the 2023 edition.
-        tiers: organization sizes it is written for.
+        tiers: organization sizes it is written for; every sub-practice's tier is one of them.
         threats: ids of the threats it mitigates.
-        sub_practices: its sub-practices (see :class:`HicpSubPractice`).
+        sub_practices: its sub-practices (see :class:`HicpSubPractice`), ``S`` then ``M``
+            then ``L``.
         hipaa_citations, csf_2_0: caresec's alignment, not the publication's mapping.
     """
 
@@ -451,13 +475,25 @@ class HicpPractice(BaseModel):
         for sp in self.sub_practices:
             if sp.practice != self.number:
                 raise ValueError(f"{sp.id} listed under practice {self.number}")
+            if sp.tier not in self.tiers:
+                raise ValueError(f"{sp.id}: practice {self.number} is not written for {sp.tier}")
         return self
 
 
 class HicpCatalog(CatalogHeader):
-    """``hicp-2023.yaml``: the 10 practices, their sub-practices and the 5 threats."""
+    """``hicp-2023.yaml``: the 10 practices, their sub-practices and the 5 threats.
+
+    Attributes:
+        sub_practice_source: where the sub-practice ids, tiers and headings come from.
+        tier_rule: for each organization size, the sub-practice tiers it is shown, e.g.
+            ``large: [medium, large]``; every size is a key and is in its own list.
+        tier_rule_basis: why (the HICP text the rule follows).
+        mapping_basis: what the HIPAA and CSF 2.0 alignment is.
+    """
 
     sub_practice_source: str
+    tier_rule: dict[SizeTier, tuple[SizeTier, ...]]
+    tier_rule_basis: str = Field(min_length=1)
     mapping_basis: str
     threats: tuple[HicpThreat, ...]
     practices: tuple[HicpPractice, ...]
@@ -472,7 +508,21 @@ class HicpCatalog(CatalogHeader):
             unknown = [t for t in p.threats if t not in threats]
             if unknown:
                 raise ValueError(f"practice {p.number}: unknown threats {unknown}")
+        missing = [t.value for t in SizeTier if t not in self.tier_rule]
+        if missing:
+            raise ValueError(f"tier_rule: no rule for {', '.join(missing)}")
+        for size, shown in self.tier_rule.items():
+            if size not in shown:
+                raise ValueError(f"tier_rule: a {size} organization must see {size} sub-practices")
         return self
+
+    def sub_practices_for(
+        self, practice: HicpPractice, size: SizeTier
+    ) -> tuple[HicpSubPractice, ...]:
+        """The sub-practices of ``practice`` an organization of ``size`` is shown, in file order
+        (``tier_rule``: small → ``S``; medium → ``M``; large → ``M`` and ``L``)."""
+        shown = self.tier_rule[size]
+        return tuple(sp for sp in practice.sub_practices if sp.tier in shown)
 
 
 # --------------------------------------------------------------------------- HPH CPGs

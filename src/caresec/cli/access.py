@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,14 +22,14 @@ app = typer.Typer(help="Review EHR access logs: explain normal access, rank what
                   no_args_is_help=True, add_completion=False)
 
 
-class EngineName(str, Enum):
+class EngineName(StrEnum):
     """The SQL engine."""
 
     DUCKDB = "duckdb"
     SPARK = "spark"
 
 
-class EventsFormat(str, Enum):
+class EventsFormat(StrEnum):
     """How ``generate`` writes the log."""
 
     CSV = "csv"

@@ -52,7 +52,17 @@ def _root(
 
 def _register() -> None:
     """Attach the sub-commands (imported here so that importing this module stays cheap)."""
-    from caresec.cli import audit, catalog, feeds, intel, inventory, models, questionnaire, sbom
+    from caresec.cli import (
+        audit,
+        catalog,
+        feeds,
+        intel,
+        inventory,
+        models,
+        probe,
+        questionnaire,
+        sbom,
+    )
 
     app.command("audit")(audit.audit_command)
     app.command("init")(audit.init_command)
@@ -63,6 +73,7 @@ def _register() -> None:
     app.add_typer(intel.app, name="intel")
     app.add_typer(inventory.app, name="inventory")
     app.add_typer(models.app, name="models")
+    app.command("probe")(probe.probe_command)
     app.add_typer(questionnaire.app, name="questionnaire")
 
 

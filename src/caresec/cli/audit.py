@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.status import Status
 
 from caresec.cli.app import EXIT_THRESHOLD, EXIT_USAGE
+from caresec.errors import CaresecError
 from caresec.collect.init_skeleton import write_org_skeleton
 from caresec.model import AuditResult, ChangeKind, Level, SizeTier
 from caresec.pipeline import run_audit
@@ -94,6 +95,13 @@ def audit_command(
         poam = render_oscal_poam(result)
         if poam is not None:
             files["oscal-poam.json"] = poam
+        for capability in result.capabilities:
+            for name, text in capability.artifacts:
+                if Path(name).name != name or name in files:
+                    raise CaresecError(
+                        f"capability {capability.name} produced an invalid output name {name!r}"
+                    )
+                files[name] = text
     out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         newline = "" if name.endswith(".csv") else None

@@ -40,13 +40,14 @@ app = typer.Typer(
 @app.callback(invoke_without_command=True)
 def probe_command(
     org_dir: Annotated[
-        Path, typer.Argument(help="The organization folder (caresec.toml with [probe]).",
-                             show_default=False),
+        Path,
+        typer.Argument(help="The organization folder (its caresec.toml holds the probe table).",
+                       show_default=False),
     ],
     targets: Annotated[
         list[str] | None,
         typer.Argument(help="Targets to probe (HOST, HOST:PORT, CIDR, PROTOCOL://HOST:PORT); "
-                            "each must be in the [probe] scope. Default: the whole scope.",
+                            "each must be in the probe scope. Default: the whole scope.",
                        show_default=False),
     ] = None,
     opt_in_phi_queries: Annotated[
@@ -61,9 +62,9 @@ def probe_command(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no result table.")] = False,
 ) -> None:
-    """Probe the services listed in ORG_DIR/caresec.toml [probe] and save the results.
+    """Probe the services listed in the probe table of ORG_DIR/caresec.toml; save the results.
 
-    Every connection is rate-limited ([probe] rate) and bounded by a timeout; no clinical
+    Every connection is rate-limited (probe rate) and bounded by a timeout; no clinical
     content is sent. Results are written to ORG_DIR/probes/probe-<UTC time>.json after every
     target, so an interrupted run can be resumed with --resume.
     """

@@ -198,7 +198,9 @@ def collect_csaf(
     folder: Path, display_root: Path
 ) -> tuple[tuple[CsafAdvisory, ...], tuple[InputProblem, ...]]:
     """Read every CSAF document and ROLIE feed under ``folder`` (recursively, sorted; hidden
-    entries skipped). A document listed by a feed and also present as a file is read once.
+    entries skipped). A document listed by a feed and also present as a file is read once; two
+    documents with the same ``document.tracking.id`` (revisions of one advisory) keep the one
+    with the later ``current_release_date`` (the first in path order when equal) and warn.
 
     Returns:
         ``(advisories, problems)``; unreadable files become problems (collector ``csaf``).
@@ -232,8 +234,30 @@ def collect_csaf(
             advisories.setdefault(shown, parse_csaf(data, source=shown))
         except InputError as exc:
             problems.append(problem_from_error(exc, COLLECTOR))
-    ordered = sorted(advisories.values(), key=lambda a: (a.advisory_id, a.source))
-    return tuple(ordered), tuple(problems)
+    latest: dict[str, CsafAdvisory] = {}
+    for advisory in sorted(advisories.values(), key=lambda a: (a.advisory_id, a.source)):
+        kept = latest.get(advisory.advisory_id)
+        if kept is None:
+            latest[advisory.advisory_id] = advisory
+            continue
+        newer = _release(advisory) > _release(kept)
+        used, dropped = (advisory, kept) if newer else (kept, advisory)
+        latest[advisory.advisory_id] = used
+        problems.append(InputProblem(
+            dropped.source, "/document/tracking/id",
+            f"{advisory.advisory_id} is also in {used.source}; the later revision (current "
+            f"release {_shown(used)}) is used", severity=ProblemSeverity.WARNING,
+            collector=COLLECTOR))
+    return tuple(latest.values()), tuple(problems)
+
+
+def _release(advisory: CsafAdvisory) -> date:
+    return advisory.current_release or advisory.initial_release or date.min
+
+
+def _shown(advisory: CsafAdvisory) -> str:
+    released = advisory.current_release or advisory.initial_release
+    return released.isoformat() if released else "not stated"
 
 
 def _json_files(folder: Path) -> Iterator[Path]:

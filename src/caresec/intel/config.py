@@ -1,29 +1,32 @@
 """The ``[intel]`` table of ``caresec.toml``: sources, TLP policy, logs and sharing.
 
-Read here with :mod:`tomllib` (TOML 1.0); keys are documented in ``docs/intel.md``. Paths are
-relative to the organization folder. Credentials are never written in the file: a source names
-the environment variables that hold them (``username_env``, ``password_env``).
+The file is read once, by :func:`caresec.collect.org.load_org` (TOML 1.0); this module
+validates its ``[intel]`` table (:meth:`~caresec.model.OrgConfig.section`). Keys are documented
+in ``docs/intel.md``. Paths are relative to the organization folder. Credentials are never
+written in the file: a source names the environment variables that hold them
+(``username_env``, ``password_env``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from caresec.collect.org import CONFIG_FILE, load_org
 from caresec.errors import ConfigError
 from caresec.intel.taxii import DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT, TaxiiEndpoint
 from caresec.intel.tlp import TlpPolicy, parse_tlp
 from caresec.model.intel import Tlp
+from caresec.model.org import OrgConfig
 
-CONFIG_FILE = "caresec.toml"
 SOURCE_KINDS = ("taxii", "stix", "misp")
 _INTEL_KEYS = ("default_tlp", "export_tlp", "max_share_tlp", "warninglists_dir", "warninglists",
                "mapping", "logs", "own_indicators", "incidents", "max_bundle_mb",
-               "identity_name", "sources", "push")
+               "identity_name", "hosts", "sources", "push")
 _SOURCE_KEYS = ("name", "kind", "url", "collection", "api_root", "path", "username_env",
                 "password_env", "tlp", "page_size", "timeout", "verify_tls")
 _PUSH_KEYS = ("url", "collection", "api_root", "username_env", "password_env", "timeout",
@@ -103,6 +106,10 @@ class IntelConfig:
         own_indicators: the organization's own STIX bundle (None when not configured).
         incidents: the de-identified incident summaries file (None when not configured).
         max_bundle_bytes: bundles and pages above this are refused.
+        hosts: ``[intel.hosts]``: ``(pattern, asset id)`` pairs naming the inventory asset of
+            log hosts and addresses the inventory does not list by name or IP: a pattern is
+            an address, a network (CIDR) or a host-name glob (``RCH-WS-*``, case-insensitive).
+            Every rule that matches applies (keys are unordered in TOML).
     """
 
     root: Path
@@ -117,6 +124,7 @@ class IntelConfig:
     own_indicators: Path | None = None
     incidents: Path | None = None
     max_bundle_bytes: int = 256 * 1024 * 1024
+    hosts: tuple[tuple[str, str], ...] = ()
 
     def source_tlp(self) -> dict[str, Tlp]:
         """Source name → TLP for its unmarked objects."""
@@ -141,28 +149,30 @@ def _endpoint(url: str, collection: str, api_root: str, user_env: str, pass_env:
 
 
 def load_intel_config(root: Path) -> IntelConfig:
-    """Read ``ROOT/caresec.toml`` ``[intel]`` (absent = defaults).
+    """Read ``ROOT/caresec.toml`` (:func:`~caresec.collect.org.load_org`) and validate its
+    ``[intel]`` table (:func:`intel_config`; absent = defaults).
 
     Raises:
-        ConfigError: the file is missing or not TOML, a key is unknown or of the wrong type,
-            a TLP value is not a TLP label, a source has no name, a duplicate name, an unknown
-            kind, or lacks ``url``/``collection`` (taxii) or ``path`` (stix, misp). Each
-            message names the file and the key.
+        ConfigError: as :func:`~caresec.collect.org.load_org` (missing or invalid file) and as
+            :func:`intel_config`.
     """
-    root = root.expanduser().resolve()
+    return intel_config(load_org(root))
+
+
+def intel_config(org: OrgConfig) -> IntelConfig:
+    """The ``[intel]`` table of an organization (``org.section("intel")``), validated, with
+    paths resolved against ``org.root`` (keys: docs/intel.md).
+
+    Raises:
+        ConfigError: a key is unknown or of the wrong type, a TLP value is not a TLP label, a
+            source has no name, a duplicate name, an unknown kind, or lacks ``url``/
+            ``collection`` (taxii) or ``path`` (stix, misp), an ``[intel.hosts]`` key is
+            empty or its value is not an asset id. Each message names the file and the key.
+    """
+    root = org.root
     path = root / CONFIG_FILE
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path} not found: {root} is not a caresec organization folder.",
-                          hint="Run `caresec init DIR` to create one.") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path} cannot be read: {exc}.") from exc
-    org = data.get("organization", {})
-    org_name = str(org.get("name", "")).strip() if isinstance(org, dict) else ""
-    table = data.get("intel", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: intel must be a table ([intel]).")
+    org_name = org.name
+    table = org.section("intel")
     reader = _Reader(path, "[intel]", table, _INTEL_KEYS)
     try:
         policy = TlpPolicy(
@@ -204,7 +214,31 @@ def load_intel_config(root: Path) -> IntelConfig:
         own_indicators=reader.path("own_indicators", root),
         incidents=reader.path("incidents", root),
         max_bundle_bytes=int(reader.number("max_bundle_mb", 256) * 1024 * 1024),
+        hosts=_hosts(path, table.get("hosts", {})),
     )
+
+
+def _hosts(path: Path, value: object) -> tuple[tuple[str, str], ...]:
+    """``[intel.hosts]``: pattern → inventory asset id (see :class:`IntelConfig`)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [intel.hosts] must be a table (\"pattern\" = \"ASSET-ID\").")
+    rules: list[tuple[str, str]] = []
+    for pattern, asset_id in value.items():
+        key = str(pattern).strip()
+        if not key:
+            raise ConfigError(f"{path}: [intel.hosts] has an empty key; use a host name, glob, "
+                              f"address or network.")
+        if not isinstance(asset_id, str) or not asset_id.strip():
+            raise ConfigError(f"{path}: [intel.hosts] {key} must be an inventory asset id "
+                              f"(text); found {asset_id!r}.")
+        if "/" in key:
+            try:
+                ipaddress.ip_network(key, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: [intel.hosts] {key} is not a network: {exc}.") \
+                    from exc
+        rules.append((key, asset_id.strip()))
+    return tuple(rules)
 
 
 def _source(path: Path, root: Path, index: int, table: dict[str, Any]) -> SourceConfig:

@@ -261,6 +261,8 @@ def _indicator(obj: StixObject, source: str, where: str, tlp: Tlp,
         "valid_until": _time(obj.get("valid_until")),
         "name": str(obj.get("name", "")),
         "origin": f"{where} ({indicator_id})",
+        "indicator_types": _texts(obj.get("indicator_types"), lower=True),
+        "labels": _texts(obj.get("labels")),
     }
     if pattern_type != "stix":
         patterns.append(PatternIndicator(
@@ -283,3 +285,10 @@ def _indicator(obj: StixObject, source: str, where: str, tlp: Tlp,
     patterns.append(PatternIndicator(
         pattern=pattern, pattern_type=pattern_type, support=parts.support, reason=parts.reason,
         object_types=parts.object_types, candidates=parts.candidates, **common))
+
+
+def _texts(value: object, *, lower: bool = False) -> tuple[str, ...]:
+    """A STIX list of strings as a tuple (anything else: empty)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v).lower() if lower else str(v) for v in value if isinstance(v, str))

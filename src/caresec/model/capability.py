@@ -45,6 +45,9 @@ class CapabilityResult:
         summary: (label, value) lines for the terminal summary and the executive summary.
         data: the capability's results for ``report.json`` (JSON-compatible values only).
         sections: HTML report sections.
+        artifacts: extra output files as (file name, text) pairs, written by the CLI into the
+            report folder beside report.html (e.g. ``vex.cdx.json``); names are plain file
+            names, no folders.
     """
 
     name: str
@@ -58,3 +61,4 @@ class CapabilityResult:
     summary: tuple[tuple[str, str], ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
     sections: tuple[ReportSection, ...] = ()
+    artifacts: tuple[tuple[str, str], ...] = ()

@@ -83,6 +83,9 @@ class Indicator:
         name: indicator name or MISP event ``info`` ("" when absent).
         pattern: the STIX pattern, or ``<misp type>: <value>`` for a MISP attribute.
         origin: ``file (place)`` the record was read from.
+        indicator_types: STIX ``indicator_types`` (indicator-type-ov: ``malicious-activity``,
+            ``benign``, ``compromised`` …), lower case, as given.
+        labels: STIX ``labels`` (free tags such as ``ransomware``), as given.
     """
 
     indicator_id: str
@@ -96,6 +99,8 @@ class Indicator:
     name: str = ""
     pattern: str = ""
     origin: str = ""
+    indicator_types: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def is_network(self) -> bool:
@@ -120,8 +125,8 @@ class PatternIndicator:
     """A STIX indicator whose pattern needs a full pattern evaluator.
 
     Attributes:
-        indicator_id, source, tlp, confidence, valid_from, valid_until, name, origin: as for
-            :class:`Indicator`.
+        indicator_id, source, tlp, confidence, valid_from, valid_until, name, origin,
+            indicator_types, labels: as for :class:`Indicator`.
         pattern: the pattern text.
         pattern_type: STIX ``pattern_type`` (``stix``, ``snort``, ``yara`` …).
         support: :class:`PatternSupport`.
@@ -146,6 +151,8 @@ class PatternIndicator:
     valid_until: datetime | None = None
     name: str = ""
     origin: str = ""
+    indicator_types: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,7 +166,7 @@ def _fingerprint(probe: ProbeContext, target: DicomTarget) -> ProtocolResult | N
     try:
         sock = connect(probe, target.host, target.port)
         if target.tls:
-            sock = wrap(probe, sock, client_context(), target.server_name or target.host)
+            sock = wrap(sock, client_context(), target.server_name or target.host)
     except (OSError, ssl.SSLError) as exc:
         status, message = classify(exc)
         return ProtocolResult(status, error=message)

@@ -26,15 +26,6 @@ LEGACY_CIPHERS = "ALL:@SECLEVEL=0"
 _DICOM_ANSWERS = {0x02: "A-ASSOCIATE-AC", 0x03: "A-ASSOCIATE-RJ", 0x07: "A-ABORT"}
 
 
-class ProbeFault(Exception):
-    """A target did not let the probe finish; carries the per-target status and a sentence."""
-
-    def __init__(self, status: ProbeStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 @dataclass(frozen=True, slots=True)
 class ProtocolResult:
     """What one protocol probe concluded about one service.
@@ -74,8 +65,6 @@ class ProbeContext:
 
 def classify(exc: BaseException) -> tuple[ProbeStatus, str]:
     """The :class:`ProbeStatus` and a sentence for an exception raised while talking to a peer."""
-    if isinstance(exc, ProbeFault):
-        return exc.status, exc.message
     if isinstance(exc, ConnectionRefusedError):
         return ProbeStatus.REFUSED, "connection refused: nothing listens on the port"
     if isinstance(exc, TimeoutError | socket.timeout):
@@ -163,8 +152,7 @@ def sni_name(server_name: str) -> str | None:
     return None
 
 
-def wrap(probe: ProbeContext, sock: socket.socket, context: ssl.SSLContext,
-         server_name: str) -> ssl.SSLSocket:
+def wrap(sock: socket.socket, context: ssl.SSLContext, server_name: str) -> ssl.SSLSocket:
     """Run the TLS handshake on ``sock`` (closed on failure)."""
     try:
         return context.wrap_socket(sock, server_hostname=sni_name(server_name))
@@ -179,7 +167,7 @@ def open_stream(probe: ProbeContext, host: str, port: int, *, tls: bool,
     """A connected socket (TLS-wrapped with the permissive client context when ``tls``)."""
     sock = connect(probe, host, port)
     if tls:
-        sock = wrap(probe, sock, client_context(), server_name or host)
+        sock = wrap(sock, client_context(), server_name or host)
     try:
         yield sock
     finally:

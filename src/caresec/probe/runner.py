@@ -11,6 +11,7 @@ run (Ctrl-C, a crash, a reboot) is resumed with :func:`resume_run` from where it
 from __future__ import annotations
 
 import contextlib
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,14 @@ from caresec.model.exposure import ProbeCheck, ProbeStatus, ServiceObservation, 
 from caresec.probe.evidence import RUN_PREFIX, RunRecord, read_run
 from caresec.probe.net import ProbeContext, ProtocolResult, classify
 from caresec.probe.ratelimit import RateLimiter
-from caresec.probe.scope import PlannedTarget, ProbeScope, TlsMode, resolve_targets
+from caresec.probe.scope import (
+    CONFIG_FILE,
+    PlannedTarget,
+    ProbeScope,
+    TlsMode,
+    load_scope,
+    resolve_targets,
+)
 from caresec.probe.tls import detect_tls, probe_tls, tls_checks
 
 EPHI_PROTOCOLS = (ServiceProtocol.DICOM, ServiceProtocol.HL7_MLLP, ServiceProtocol.FHIR)
@@ -145,6 +153,37 @@ def run_probes(
     return record
 
 
+def probe_for_audit(org_root: Path, *, progress: Progress | None = None) -> RunRecord | None:
+    """Run the whole probe scope as part of ``caresec audit`` when the organization enables it.
+
+    Args:
+        org_root: the organization folder.
+        progress: as for :func:`run_probes`.
+
+    Returns:
+        The completed run (saved under the evidence folder, where
+        :func:`~caresec.probe.evidence.load_probe_results` reads it), or None when
+        ``caresec.toml`` has no ``[probe]`` table or ``[probe] audit`` is not true. PHI-capable
+        queries never run this way (they need ``caresec probe --opt-in-phi-queries``).
+
+    Raises:
+        ConfigError: the ``[probe]`` table is invalid.
+    """
+    root = org_root.expanduser().resolve()
+    try:
+        data = tomllib.loads((root / CONFIG_FILE).read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # the organization loader reports an unreadable caresec.toml
+    if not isinstance(data.get("probe"), dict):
+        return None
+    scope = load_scope(root)
+    if not scope.audit:
+        return None
+    targets = scope.plan()
+    record = new_run(scope, targets, phi_opt_in=False)
+    return run_probes(scope, targets, record, phi_opt_in=False, progress=progress)
+
+
 def probe_target(target: PlannedTarget, limiter: RateLimiter, *, ca_file: Path | None = None,
                  phi_queries: bool = False) -> ServiceObservation:
     """Probe one target; never raises except KeyboardInterrupt and SystemExit."""
@@ -239,6 +278,7 @@ def _scope_json(scope: ProbeScope) -> dict[str, object]:
         "rate": scope.rate,
         "timeout": scope.timeout,
         "ca_file": scope.ca_file.name if scope.ca_file else "",
+        "audit": scope.audit,
         "targets": [
             {
                 "index": t.index, "name": t.name, "protocol": t.protocol.value,

@@ -30,7 +30,7 @@ MAX_RATE = 100.0
 MAX_TIMEOUT = 120.0
 PROBED_PROTOCOLS = (ServiceProtocol.DICOM, ServiceProtocol.HL7_MLLP, ServiceProtocol.FHIR,
                     ServiceProtocol.TLS)
-_PROBE_KEYS = ("rate", "timeout", "results", "calling_ae", "ca_file", "targets")
+_PROBE_KEYS = ("rate", "timeout", "results", "calling_ae", "ca_file", "audit", "targets")
 _TARGET_KEYS = ("name", "hosts", "ports", "protocol", "tls", "timeout", "phi_queries",
                 "called_ae", "calling_ae", "server_name", "base_path")
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
@@ -142,6 +142,8 @@ class ProbeScope:
         results_dir: folder where runs are saved (``probes`` under the organization folder).
         ca_file: PEM bundle of the organization's own certificate authorities, trusted in
             addition to the system store when verifying certificates (None: system store only).
+        audit: ``caresec audit`` runs the whole scope first (``[probe] audit = true``; never
+            with PHI-capable queries).
     """
 
     source: Path
@@ -150,6 +152,7 @@ class ProbeScope:
     timeout: float = DEFAULT_TIMEOUT
     results_dir: Path = Path(DEFAULT_RESULTS)
     ca_file: Path | None = None
+    audit: bool = False
 
     def plan(self) -> tuple[PlannedTarget, ...]:
         """Every (address, port) of every entry, in file order, without duplicates."""
@@ -222,6 +225,9 @@ def parse_scope(table: dict[str, Any], *, source: Path, root: Path) -> ProbeScop
         ca_file = root / Path(value.strip()).expanduser()
         if not ca_file.is_file():
             raise ConfigError(f"{where} ca_file {ca_file} does not exist.")
+    audit = table.get("audit", False)
+    if not isinstance(audit, bool):
+        raise ConfigError(f"{where} audit must be true or false; found {audit!r}.")
     entries = table.get("targets")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(
@@ -234,7 +240,8 @@ def parse_scope(table: dict[str, Any], *, source: Path, root: Path) -> ProbeScop
         for index, entry in enumerate(entries, start=1)
     )
     return ProbeScope(source=source, targets=targets, rate=rate, timeout=timeout,
-                      results_dir=root / Path(results.strip()).expanduser(), ca_file=ca_file)
+                      results_dir=root / Path(results.strip()).expanduser(), ca_file=ca_file,
+                      audit=audit)
 
 
 def resolve_targets(scope: ProbeScope, requested: Sequence[str]) -> tuple[PlannedTarget, ...]:

@@ -13,7 +13,7 @@ from caresec.analyze.controls import rollup
 from caresec.catalogs.models import Safeguard
 from caresec.catalogs.registry import load_cpgs, load_hicp, load_hipaa_security_rule
 from caresec.model.control import ControlState, ControlStatus, CpgStatus
-from caresec.model.org import AuditResult, SizeTier
+from caresec.model.org import AuditResult
 from caresec.model.plan import RegisterKind
 
 #: Control states in report order.
@@ -119,20 +119,13 @@ class HicpPracticeView:
     sub_practices: tuple[tuple[str, str], ...]
 
 
-def _tier_letters(tier: SizeTier) -> frozenset[SizeTier]:
-    if tier is SizeTier.LARGE:
-        return frozenset({SizeTier.MEDIUM, SizeTier.LARGE})
-    if tier is SizeTier.MEDIUM:
-        return frozenset({SizeTier.MEDIUM})
-    return frozenset()
-
-
 def hicp_coverage(result: AuditResult) -> tuple[HicpPracticeView, ...]:
     """HICP 2023 practices written for the organization's tier, each with a state rolled up
     (``caresec.analyze.controls.rollup``) from its aligned HIPAA elements and the CPGs that name
-    it. Sub-practices: medium → the ``M`` ones, large → ``M`` and ``L``, small → none listed
-    (HICP Technical Volume 1 has no lettered sub-practices). Empty when controls were not
-    evaluated.
+    it, and the sub-practices the catalog's ``tier_rule`` shows that tier
+    (:meth:`~caresec.catalogs.models.HicpCatalog.sub_practices_for`): small → the ``S`` ones
+    (HICP Technical Volume 1), medium → ``M``, large → ``M`` and ``L`` (Technical Volume 2).
+    Empty when controls were not evaluated.
 
     Raises:
         CatalogError: a catalog is invalid.
@@ -143,9 +136,9 @@ def hicp_coverage(result: AuditResult) -> tuple[HicpPracticeView, ...]:
     states = {s.control_id: s.state for s in result.controls.statuses}
     cpg_states = {c.cpg_id: c.state for c in result.controls.cpg_status}
     goals = load_cpgs().goals
-    letters = _tier_letters(tier)
+    hicp = load_hicp()
     views = []
-    for practice in load_hicp().practices:
+    for practice in hicp.practices:
         if tier not in practice.tiers:
             continue
         controls = tuple((c, states.get(c, ControlState.UNKNOWN)) for c in practice.hipaa_citations)
@@ -161,7 +154,7 @@ def hicp_coverage(result: AuditResult) -> tuple[HicpPracticeView, ...]:
                 controls=controls,
                 cpgs=cpgs,
                 sub_practices=tuple(
-                    (sp.id, sp.title) for sp in practice.sub_practices if sp.tier in letters
+                    (sp.id, sp.title) for sp in hicp.sub_practices_for(practice, tier)
                 ),
             )
         )

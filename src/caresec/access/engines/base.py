@@ -30,6 +30,11 @@ class Engine(Protocol):
         """SQL for the microseconds since 1970-01-01T00:00:00Z of timestamp ``column``."""
         ...
 
+    def hash64(self, column: str) -> str:
+        """SQL for a 64-bit hash of string ``column`` (any well-mixed hash; used only to find
+        candidate duplicates, which are then checked exactly)."""
+        ...
+
     def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
         """Make the Parquet files ``paths`` (one schema) queryable as view ``name``."""
         ...

@@ -57,6 +57,10 @@ class DuckDBEngine:
         """``epoch_us(column)``."""
         return f"epoch_us({column})"
 
+    def hash64(self, column: str) -> str:
+        """``hash(column)`` (DuckDB's 64-bit hash)."""
+        return f"hash({column})"
+
     def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
         """``CREATE VIEW name AS SELECT * FROM read_parquet([...])``."""
         files = ", ".join(_quote(p) for p in paths)

@@ -76,6 +76,10 @@ class SparkEngine:
         """``unix_micros(column)``."""
         return f"unix_micros({column})"
 
+    def hash64(self, column: str) -> str:
+        """``xxhash64(column)``."""
+        return f"xxhash64({column})"
+
     def register_parquet(self, name: str, paths: Sequence[Path]) -> None:
         """``spark.read.parquet(*paths)`` as a temporary view."""
         frame = self._spark.read.parquet(*[str(p) for p in paths])

@@ -202,12 +202,13 @@ def _local_to_utc(config: GeneratorConfig, loc: np.ndarray) -> np.ndarray:
              + timedelta(hours=12)).replace(tzinfo=tz).utcoffset().total_seconds())  # type: ignore[union-attr]
         for d in range(lo, hi + 1)], dtype=np.int64)
     day = np.floor_divide(loc, DAY) - lo
-    return (base + loc - offsets[day]) * 1_000_000
+    micros: np.ndarray = (base + loc - offsets[day]) * 1_000_000
+    return micros
 
 
 def _iso(config: GeneratorConfig, loc: np.ndarray) -> pa.Array:
-    micros = pa.array(_local_to_utc(config, loc), type=pa.int64()).cast(TIMESTAMP)
-    return pc.strftime(micros, format="%Y-%m-%dT%H:%M:%SZ")
+    micros = pa.array(_local_to_utc(config, loc) // 1_000_000, type=pa.int64())
+    return pc.strftime(micros.cast(pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ")
 
 
 def _days(config: GeneratorConfig, day: np.ndarray) -> list[str | None]:
@@ -301,13 +302,13 @@ def event_tables(gen: Generated, *, chunk_touches: int = 2_000_000,
         for k, probs in ACTION_P.items():
             m = kind == k
             action[m] = rng.choice(len(ACTIONS), size=int(m.sum()), p=probs)
-        ws = t["ws"][sl][idx]
-        own = ws < 0
-        dept = staff.dept[user]
+        # one workstation per touch: the user's own most of the time, else one of the department
+        touch_user = t["user"][sl]
+        dept = staff.dept[touch_user]
         span = ws_offset[dept + 1] - ws_offset[dept]
-        random_ws = ws_offset[dept] + rng.integers(0, 10**6, size=len(idx)) % np.maximum(span, 1)
-        pick = np.where(rng.random(len(idx)) < 0.6, primary[user], random_ws)
-        ws = np.where(own, pick, ws)
+        random_ws = ws_offset[dept] + rng.integers(0, 10**6, size=len(n)) % np.maximum(span, 1)
+        pick = np.where(rng.random(len(n)) < 0.6, primary[touch_user], random_ws)
+        ws = np.where(t["ws"][sl] < 0, pick, t["ws"][sl])[idx]
         table = _table(gen, np.arange(next_id, next_id + len(idx)), loc, user,
                        t["patient"][sl][idx], action, kind, ws, t["btg"][sl][idx],
                        rng, ws_names, source)
@@ -369,7 +370,8 @@ def _table(gen: Generated, ids: np.ndarray, loc: np.ndarray, user: np.ndarray,
     purpose = pa.DictionaryArray.from_arrays(pa.array(kind.astype(np.int32)),
                                              pa.array(purposes)).cast(pa.string())
     if reasons is None:
-        reason = pa.array(np.where(btg, "Emergency treatment", None).tolist(), type=pa.string())
+        reason = pa.array(["Emergency treatment" if b else None for b in btg.tolist()],
+                          type=pa.string())
     else:
         reason = pa.array([r or None for r in reasons], type=pa.string())
     ts = pa.array(_local_to_utc(gen.config, loc), type=pa.int64()).cast(TIMESTAMP)
@@ -447,7 +449,8 @@ def _write_events_csv(events: pa.Table, path: Path) -> None:
     """The log in the ``caresec`` CSV preset (times as ISO 8601 UTC)."""
     out = pa.table({
         "event_id": events.column("event_id"),
-        "time": pc.strftime(events.column("ts"), format="%Y-%m-%dT%H:%M:%SZ"),
+        "time": pc.strftime(events.column("ts").cast(pa.timestamp("s", tz="UTC")),
+                            format="%Y-%m-%dT%H:%M:%SZ"),
         "user_id": events.column("user_id"), "user_role": events.column("user_role"),
         "user_department": events.column("user_dept"), "patient_id": events.column("patient_id"),
         "action": events.column("action"), "object": events.column("object"),

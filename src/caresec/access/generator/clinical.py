@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from caresec.access.generator.hospital import R, Department, Population, Staff
+from caresec.access.generator.hospital import Department, Population, R, Staff
 
 DAY = 86400
 HOUR = 3600
@@ -125,8 +125,9 @@ class ClinicalBuilder:
     def members(self, roles: tuple[str, ...], dept: int | None) -> np.ndarray:
         out = [self.by_role_dept.get((R[r], d), np.zeros(0, dtype=np.int64))
                for r in roles for d in ([dept] if dept is not None else range(len(self.depts)))]
-        joined = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-        return joined.astype(np.int64)
+        joined: np.ndarray = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        result: np.ndarray = joined.astype(np.int64)
+        return result
 
     def on_shift(self, candidates: np.ndarray, loc: np.ndarray) -> np.ndarray:
         """One candidate per time in ``loc``, preferring those on shift then (random)."""
@@ -178,7 +179,8 @@ class ClinicalBuilder:
 
     def uniform(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         span = np.maximum(hi - lo, 1)
-        return lo + (self.rng.random(len(lo)) * span).astype(np.int64)
+        drawn: np.ndarray = lo + (self.rng.random(len(lo)) * span).astype(np.int64)
+        return drawn
 
     def add(self, user: np.ndarray, patient: np.ndarray, loc: np.ndarray, kind: int, *,
             snap: bool = True, **extra: np.ndarray | bool | None) -> None:
@@ -244,7 +246,7 @@ class ClinicalBuilder:
 
         # ambulatory visits on weekdays (appointments run 30 days past the period)
         amb_days = np.arange(-self.history, self.days + 30)
-        weekday = np.array([self._weekday(d) for d in amb_days])
+        weekday = (self.start_weekday + amb_days) % 7
         n_amb = np.where(weekday < 5, rng.poisson(0.35 * n_users, size=len(amb_days)), 0)
         amb_day = np.repeat(amb_days, n_amb)
         amb_start = amb_day * DAY + rng.integers(8 * HOUR + 30 * MINUTE, 16 * HOUR + 30 * MINUTE,
@@ -335,9 +337,6 @@ class ClinicalBuilder:
             order_at=o["at"], result_at=o["result"], order_user=o["user"],
             result_user=o["ruser"], order_dept=o["dept"], touches=self.touches,
         ) if len(enc_ids) else self._empty()
-
-    def _weekday(self, day: int) -> int:
-        return int((self.start_weekday + day) % 7)
 
     start_weekday = 0
 
@@ -496,7 +495,7 @@ class ClinicalBuilder:
         """Legitimate accesses that no record explains, ``noise`` × the touches so far."""
         rng = self.rng
         legit = sum(len(u) for u in self.touches.user)
-        total = int(round(self.noise * legit))
+        total = round(self.noise * legit)
         if total == 0:
             return
         counts = rng.multinomial(total, [0.35, 0.25, 0.2, 0.2])

@@ -7,6 +7,8 @@ gives the same hospital. Sizes scale with the requested numbers of users and pat
 
 from __future__ import annotations
 
+import contextlib
+import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -144,19 +146,18 @@ def build_staff(rng: np.random.Generator, depts: list[Department], n_users: int,
     n_clinical = sum(d.kind in ("ed", "inpatient", "clinic", "both") for d in depts)
     support_total = sum(SUPPORT_SHARE.values())
     plan: list[tuple[int, str]] = []  # (department index, role)
-    for di, dept in enumerate(depts):
-        for role, _, minimum in MIX[dept.kind]:
-            plan.extend([(di, role)] * minimum)
+    for di, department in enumerate(depts):
+        for role_name, _, minimum in MIX[department.kind]:
+            plan.extend([(di, role_name)] * minimum)
     remaining = max(0, n_users - len(plan))
     weights = np.array([SUPPORT_SHARE.get(d.kind, (1 - support_total) / max(1, n_clinical))
                         for d in depts])
     weights = weights / weights.sum()
-    for di in rng.choice(len(depts), size=remaining, p=weights):
-        mix = MIX[depts[int(di)].kind]
-        shares = np.array([s for _, s, _ in mix])
-        role = mix[int(rng.choice(len(mix), p=shares / shares.sum()))][0]
-        plan.append((int(di), role))
-    plan = plan[:max(n_users, len(plan))]
+    for drawn in rng.choice(len(depts), size=remaining, p=weights):
+        mix = MIX[depts[int(drawn)].kind]
+        shares = np.array([share for _, share, _ in mix])
+        picked = mix[int(rng.choice(len(mix), p=shares / shares.sum()))][0]
+        plan.append((int(drawn), picked))
     n = len(plan)
     order = rng.permutation(n)
     plan = [plan[i] for i in order]
@@ -305,8 +306,6 @@ def build_population(rng: np.random.Generator, staff: Staff, n_patients: int, da
 def _synthea_demographics(folder: Path, given: list[str], fam: list[str],
                           addresses: list[tuple[str, str, str]], birth: list[date],
                           deceased: np.ndarray, start: date) -> None:
-    import csv
-
     path = folder / "patients.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for i, row in enumerate(csv.DictReader(handle)):
@@ -316,13 +315,9 @@ def _synthea_demographics(folder: Path, given: list[str], fam: list[str],
             fam[i] = "".join(c for c in row.get("LAST", "") if not c.isdigit()) or fam[i]
             if row.get("ADDRESS"):
                 addresses[i] = (row["ADDRESS"], row.get("CITY", ""), row.get("ZIP", ""))
-            try:
+            with contextlib.suppress(ValueError):
                 birth[i] = date.fromisoformat(row.get("BIRTHDATE", "")[:10])
-            except ValueError:
-                pass
             death = row.get("DEATHDATE", "")
             if death:
-                try:
+                with contextlib.suppress(ValueError):
                     deceased[i] = (date.fromisoformat(death[:10]) - start).days
-                except ValueError:
-                    pass

@@ -14,12 +14,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresec.access.generator.clinical import DAY, HOUR, Clinical
-from caresec.access.generator.hospital import ALIVE, NOT_TERMINATED, R, Department, Population, Staff
+from caresec.access.generator.hospital import (
+    ALIVE,
+    NOT_TERMINATED,
+    Department,
+    Population,
+    R,
+    Staff,
+)
 from caresec.model.access import AccessPattern
 
 CLINICAL_ROLES = ("physician", "resident", "nurse", "therapist")
-DAY_SHIFT_ROLES = CLINICAL_ROLES + ("registration", "scheduler", "billing", "him",
-                                    "lab-technologist", "pharmacist")
+DAY_SHIFT_ROLES = (*CLINICAL_ROLES, "registration", "scheduler", "billing", "him",
+                   "lab-technologist", "pharmacist")
 
 
 @dataclass
@@ -203,7 +210,7 @@ class Planter:
 
     def _vip(self) -> Incident | None:
         vips = np.flatnonzero(self.pop.vip)
-        for user in self._users(CLINICAL_ROLES + ("registration", "billing")):
+        for user in self._users((*CLINICAL_ROLES, "registration", "billing")):
             patient = self._patient_for(user, vips)
             if patient is not None:
                 return self._single(AccessPattern.VIP, user, patient,
@@ -213,7 +220,7 @@ class Planter:
 
     def _coworker(self) -> Incident | None:
         employees = np.flatnonzero(self.pop.employee >= 0)
-        for user in self._users(CLINICAL_ROLES + ("registration", "billing", "him")):
+        for user in self._users((*CLINICAL_ROLES, "registration", "billing", "him")):
             same = employees[(self.staff.dept[self.pop.employee[employees]] ==
                               self.staff.dept[user]) & (self.pop.employee[employees] != user)]
             other = employees[self.pop.employee[employees] != user]
@@ -227,7 +234,7 @@ class Planter:
         return None
 
     def _family_or_neighbour(self) -> Incident | None:
-        for user in self._users(CLINICAL_ROLES + ("registration", "billing", "him",
+        for user in self._users((*CLINICAL_ROLES, "registration", "billing", "him",
                                                   "lab-technologist")):
             pool = np.flatnonzero((self.pop.relative_of == user) | (self.pop.neighbour_of == user))
             patient = self._patient_for(user, pool)
@@ -247,7 +254,7 @@ class Planter:
 
     def _deceased(self) -> Incident | None:
         dead = np.flatnonzero(self.pop.deceased_day < -5)
-        for user in self._users(CLINICAL_ROLES + ("registration",)):
+        for user in self._users((*CLINICAL_ROLES, "registration",)):
             patient = self._patient_for(user, dead)
             if patient is not None:
                 return self._single(AccessPattern.DECEASED, user, patient,
@@ -285,7 +292,7 @@ class Planter:
         return None
 
     def _volume(self) -> Incident | None:
-        for user in self._users(CLINICAL_ROLES + ("registration", "billing", "him")):
+        for user in self._users((*CLINICAL_ROLES, "registration", "billing", "him")):
             victims = self._victims(user, int(self.rng.integers(40, 110)), quiet_first=True)
             if len(victims) < 30:
                 continue
@@ -317,7 +324,7 @@ class Planter:
         return None
 
     def _new_workstation(self) -> Incident | None:
-        for user in self._users(CLINICAL_ROLES + ("registration", "billing")):
+        for user in self._users((*CLINICAL_ROLES, "registration", "billing")):
             clinical = self.depts[int(self.staff.dept[user])].kind in ("ed", "inpatient",
                                                                        "clinic", "both")
             others = [d for i, d in enumerate(self.depts) if i != int(self.staff.dept[user])

@@ -70,6 +70,7 @@ def message_to_event(xml: bytes, *, shown: str, row: int, place: str, tz: str,
         tz: zone for times without an offset.
         log: problems.
     """
+    root: Element | None
     try:
         root = ElementTree.fromstring(xml)
     except DefusedXmlException as exc:
@@ -88,6 +89,8 @@ def message_to_event(xml: bytes, *, shown: str, row: int, place: str, tz: str,
         log.add(shown, place, f"not well-formed XML ({exc}): a bare '&' (as in an unescaped "
                 "HL7 v2 CX identifier) was read as '&amp;'",
                 severity=ProblemSeverity.WARNING, kind="bare ampersand")
+    if root is None:  # pragma: no cover - fromstring returns an element or raises
+        return None
     if _local(root.tag) != "AuditMessage":
         log.add(shown, place, f"root element is {_local(root.tag)!r}, not AuditMessage; skipped",
                 kind="not AuditMessage")

@@ -166,7 +166,7 @@ def _normalize(table: pa.Table, rows: np.ndarray, mapping: ColumnMapping, header
     user = _column(table, mapping, "user_id")
     assert user is not None  # required column, checked before
     no_user = np.asarray(pc.equal(user, "").to_numpy(zero_copy_only=False), dtype=bool)
-    for i in np.flatnonzero(no_user & valid):
+    for i in np.flatnonzero(no_user & valid).tolist():
         log.add(shown, f"row {rows[i]}, column {mapping.columns['user_id']}",
                 "no user id; row skipped", kind="no user id")
     valid &= ~no_user
@@ -175,7 +175,7 @@ def _normalize(table: pa.Table, rows: np.ndarray, mapping: ColumnMapping, header
     assert raw_action is not None
     action = _lookup(raw_action, {**catalog.action_words(), **mapping.actions})
     unknown_action = np.asarray(action.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    for i in np.flatnonzero(unknown_action & valid):
+    for i in np.flatnonzero(unknown_action & valid).tolist():
         log.add(shown, f"row {rows[i]}, column {mapping.columns['action']}",
                 f"action {raw_action[i].as_py()!r} is not known; row skipped (add it to the "
                 f"mapping's actions)", kind="unknown action")
@@ -189,7 +189,7 @@ def _normalize(table: pa.Table, rows: np.ndarray, mapping: ColumnMapping, header
         empty = pc.equal(outcome_raw, "")
         outcome = pc.if_else(empty, pa.scalar("success"), outcome)
         odd = np.asarray(outcome.is_null().to_numpy(zero_copy_only=False), dtype=bool) & valid
-        for i in np.flatnonzero(odd):
+        for i in np.flatnonzero(odd).tolist():
             log.add(shown, f"row {rows[i]}, column {mapping.columns['outcome']}",
                     f"outcome {outcome_raw[i].as_py()!r} is not known; kept as unknown",
                     severity=ProblemSeverity.WARNING, kind="unknown outcome")

@@ -118,8 +118,8 @@ def load_mapping(path: Path) -> ColumnMapping:
     allowed = {a.value for a in AccessAction}
     for word, action in given_actions.items():
         if str(action) not in allowed:
-            raise InputError(shown, f"actions.{word}",
-                             f"{action!r} is not an action; use one of {', '.join(sorted(allowed))}")
+            raise InputError(shown, f"actions.{word}", f"{action!r} is not an action; use one "
+                             f"of {', '.join(sorted(allowed))}")
         actions[str(word).strip().lower()] = str(action)
     return ColumnMapping(
         name=shown,

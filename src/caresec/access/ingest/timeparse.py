@@ -1,11 +1,11 @@
 """Timestamps of audit logs → UTC instants.
 
-Accepted: ISO 8601 / RFC 3339 date-times with a zone (``Z``, ``+02:00``, ``+0200``) or without
-one (then read in the given IANA time zone: the earlier instant where a wall-clock time occurs
-twice at a DST change, the first instant after the change where it does not occur), with ``T`` or a space, optional
-fractions of a second, or a plain date (midnight). A ``time_format`` (Python ``strptime``
-directives) overrides the ISO reading. Vectorized with Apache Arrow; only a chunk that fails
-is re-read value by value to name the bad rows.
+Accepted: ISO 8601 / RFC 3339 date-times with a zone (``Z``, ``+02:00``, ``+0200``) or
+without one (then read in the given IANA time zone: the earlier instant where a wall-clock time
+occurs twice at a DST change, the first instant after the change where it does not occur), with
+``T`` or a space, optional fractions of a second, or a plain date (midnight). A ``time_format``
+(Python ``strptime`` directives) overrides the ISO reading. Vectorized with Apache Arrow; only a
+chunk that fails is re-read value by value to name the bad rows.
 """
 
 from __future__ import annotations
