@@ -96,7 +96,7 @@ def test_cli_writes_every_report(org: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "oscal-assessment-results.json", "oscal-poam.json", "plan.csv", "report.html",
-        "report.json",
+        "report.json", "vex.cdx.json",  # the devices capability's CycloneDX VEX (vex/)
     ]
     oscal_ar.Model.model_validate_json((out / "oscal-assessment-results.json").read_text())
     oscal_poam.Model.model_validate_json((out / "oscal-poam.json").read_text())

@@ -73,6 +73,9 @@ class ThreatEvent(BaseModel):
         description: what happens, in caresec's words.
         typical_vulnerabilities: conditions that enable it.
         control_ids: HIPAA Security Rule citations of the safeguards that counter it.
+        needs_observation: True for a threat event that concerns a kind of asset or activity
+            only some organizations have (clinical AI models, a malware sighting): control gaps
+            are not mapped to it, so it enters the register only through findings that name it.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -83,6 +86,7 @@ class ThreatEvent(BaseModel):
     description: str
     typical_vulnerabilities: tuple[str, ...] = ()
     control_ids: tuple[str, ...] = ()
+    needs_observation: bool = False
 
 
 class ThreatEventCatalog(CatalogHeader):

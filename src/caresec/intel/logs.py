@@ -227,29 +227,36 @@ def read_chunks(path: Path, source: LogSource, problems: list[InputProblem],
                                          "file was not read", collector=COLLECTOR))
 
 
-class _Problems:
+class BadRecords:
+    """Warnings about bad records of one file: the first :data:`MAX_PROBLEMS_PER_FILE` in
+    detail, then one line counting the rest (:meth:`close`)."""
+
     def __init__(self, path: Path, sink: list[InputProblem]) -> None:
         self.path, self.sink, self.count = path, sink, 0
 
     def add(self, place: str, message: str) -> None:
+        """Record one bad record at ``place`` (``row N`` / ``line N``)."""
         self.count += 1
         if self.count <= MAX_PROBLEMS_PER_FILE:
             self.sink.append(InputProblem(str(self.path), place, message,
                                           ProblemSeverity.WARNING, COLLECTOR))
 
     def close(self) -> None:
+        """Append the count of records beyond the detailed ones, if any."""
         if self.count > MAX_PROBLEMS_PER_FILE:
             self.sink.append(InputProblem(
                 str(self.path), "", f"{self.count - MAX_PROBLEMS_PER_FILE} more bad records "
                 f"skipped", ProblemSeverity.WARNING, COLLECTOR))
 
 
-def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProblem],
-                chunk_rows: int) -> Iterator[Chunk]:
-    reader = csv.reader(handle, delimiter=source.delimiter)
-    header = next(reader, None)
-    if header is None:
-        return
+def csv_columns(header: Sequence[str], path: Path, source: LogSource,
+                sink: list[InputProblem]) -> list[tuple[str, int]] | None:
+    """The mapped columns found in a CSV header row, as ``(column, index)`` in mapping order.
+
+    Header names compare after stripping blanks and lower-casing; a mapped column missing from
+    the header is a warning (``row 1``). Returns None, after appending the problem, when no
+    column that indicators can match is present (the file is skipped).
+    """
     position = {name.strip().lower(): i for i, name in enumerate(header)}
     wanted: list[tuple[str, int]] = []
     missing: list[str] = []
@@ -266,9 +273,32 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
     if not any(dict(source.columns)[c] in MATCH_ROLES for c, _ in wanted):
         sink.append(InputProblem(str(path), "row 1", "no column that indicators can match is "
                                  "present; file skipped", collector=COLLECTOR))
+        return None
+    return wanted
+
+
+def csv_padded(row: list[str], number: int, width: int, bad: BadRecords) -> list[str]:
+    """A CSV row of at least ``width`` fields: a shorter row is padded with empty fields, and
+    is a warning unless all its fields are blank (RFC 4180 §2 asks for equal field counts)."""
+    if len(row) >= width:
+        return row
+    if row and any(cell.strip() for cell in row):
+        bad.add(f"row {number}", f"{len(row)} fields, fewer than the {width} the mapped "
+                "columns need; the missing ones are read as empty")
+    return [*row, *([""] * (width - len(row)))]
+
+
+def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProblem],
+                chunk_rows: int) -> Iterator[Chunk]:
+    reader = csv.reader(handle, delimiter=source.delimiter)
+    header = next(reader, None)
+    if header is None:
+        return
+    wanted = csv_columns(header, path, source, sink)
+    if wanted is None:
         return
     width = max(i for _, i in wanted) + 1
-    bad = _Problems(path, sink)
+    bad = BadRecords(path, sink)
     number = 2
     while True:
         rows = list(islice(reader, chunk_rows))
@@ -279,14 +309,7 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
         try:
             columns = {name: tuple([row[i] for row in rows]) for name, i in wanted}
         except IndexError:
-            padded: list[list[str]] = []
-            for row, n in zip(rows, numbers, strict=True):
-                if len(row) < width:
-                    if row and any(cell.strip() for cell in row):
-                        bad.add(f"row {n}", f"{len(row)} fields, fewer than the {width} the "
-                                "mapped columns need; the missing ones are read as empty")
-                    row = [*row, *([""] * (width - len(row)))]
-                padded.append(row)
+            padded = [csv_padded(row, n, width, bad) for row, n in zip(rows, numbers, strict=True)]
             columns = {name: tuple([row[i] for row in padded]) for name, i in wanted}
         yield Chunk(numbers, columns)
     bad.close()
@@ -317,11 +340,28 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def json_record(line: str, number: int, names: Sequence[str], bad: BadRecords,
+                ) -> tuple[str, ...] | None:
+    """The mapped values of one JSON line (:func:`json.loads`), or None for a blank line or a
+    line that is not a JSON object (then a warning ``line N``)."""
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        bad.add(f"line {number}", f"not a JSON object ({exc.__class__.__name__}: "
+                f"{str(exc).split(':')[0]}); skipped")
+        return None
+    if not isinstance(obj, dict):
+        bad.add(f"line {number}", "not a JSON object; skipped")
+        return None
+    return tuple(_lookup(obj, name) for name in names)
+
+
 def _jsonl_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProblem],
                   chunk_rows: int) -> Iterator[Chunk]:
     names = [c for c, _ in source.columns]
-    loads = json.loads
-    bad = _Problems(path, sink)
+    bad = BadRecords(path, sink)
     number = 0
     while True:
         lines = list(islice(handle, chunk_rows))
@@ -331,19 +371,10 @@ def _jsonl_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputPr
         rows: list[tuple[str, ...]] = []
         for line in lines:
             number += 1
-            if not line.strip():
-                continue
-            try:
-                obj = loads(line)
-            except ValueError as exc:
-                bad.add(f"line {number}", f"not a JSON object ({exc.__class__.__name__}: "
-                        f"{str(exc).split(':')[0]}); skipped")
-                continue
-            if not isinstance(obj, dict):
-                bad.add(f"line {number}", "not a JSON object; skipped")
-                continue
-            rows.append(tuple(_lookup(obj, name) for name in names))
-            numbers.append(number)
+            row = json_record(line, number, names, bad)
+            if row is not None:
+                rows.append(row)
+                numbers.append(number)
         if rows:
             yield Chunk(numbers, dict(zip(names, zip(*rows, strict=True), strict=True)))
     bad.close()

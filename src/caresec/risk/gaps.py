@@ -65,9 +65,14 @@ def gap_threat_events(
     control_id: str, standard: str | None, threat_events: Mapping[str, ThreatEvent]
 ) -> tuple[str, ...]:
     """Threat events whose counter-controls name ``control_id`` or its ``standard``, in
-    catalog order."""
+    catalog order; events marked ``needs_observation`` are left out (they enter the register
+    only through findings that name them)."""
     names = {control_id} if standard is None else {control_id, standard}
-    return tuple(te.id for te in threat_events.values() if names & set(te.control_ids))
+    return tuple(
+        te.id
+        for te in threat_events.values()
+        if not te.needs_observation and names & set(te.control_ids)
+    )
 
 
 def control_gap_findings(
