@@ -25,7 +25,10 @@ ENV = {"ISAC_USER": USER, "ISAC_PASSWORD": PASSWORD}
 def org(tmp_path: Path, taxii_server: Taxii, shared_data: Path) -> Path:
     root = tmp_path / "riverside"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".caresec"))
-    with (root / "caresec.toml").open("a") as handle:
+    toml = root / "caresec.toml"
+    shipped = toml.read_text(encoding="utf-8")
+    toml.write_text(shipped[:shipped.index("\n[intel]\n")], encoding="utf-8")  # replaced below
+    with toml.open("a") as handle:
         handle.write(f"""
 [intel]
 default_tlp = "amber"

@@ -69,6 +69,9 @@ path = "feeds/misp"
     ('[[intel.sources]]\nname = "a"\nkind = "stix"\n', "needs path"),
     ('[[intel.sources]]\nname = "own"\nkind = "stix"\npath = "x"\n', "reserved"),
     ('[intel]\nmax_bundle_mb = 0\n', "max_bundle_mb must be a positive number"),
+    ('[intel]\nhosts = "RCH-WS-*"\n', "[intel.hosts] must be a table"),
+    ('[intel.hosts]\n"RCH-WS-*" = 7\n', "[intel.hosts] RCH-WS-* must be an inventory asset id"),
+    ('[intel.hosts]\n"10.20.0.0/33" = "WS"\n', "[intel.hosts] 10.20.0.0/33 is not a network"),
 ])
 def test_errors_name_the_key(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -92,3 +95,19 @@ password_env = "ISAC_PASSWORD"
     assert "password" not in repr(endpoint)  # never printed
     with pytest.raises(ConfigError, match="ISAC_PASSWORD is not set"):
         config.sources[0].endpoint({"ISAC_USER": "u"})
+
+
+def test_hosts_rules(tmp_path: Path) -> None:
+    config = load_intel_config(write(tmp_path, """
+[intel.hosts]
+"RCH-WS-BILL*" = "WS-DEPT-FLEET"
+"10.20.0.0/21" = " WS-DEPT-FLEET "
+"""))
+    assert sorted(config.hosts) == [("10.20.0.0/21", "WS-DEPT-FLEET"),
+                                    ("RCH-WS-BILL*", "WS-DEPT-FLEET")]
+
+
+def test_the_file_is_read_by_load_org(tmp_path: Path) -> None:
+    # one way to read caresec.toml: a table caresec does not know is refused there
+    with pytest.raises(ConfigError, match="unknown key or table 'colour'"):
+        load_intel_config(write(tmp_path, '[colour]\nx = 1\n'))

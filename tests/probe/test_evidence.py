@@ -67,7 +67,9 @@ def test_observation_round_trips_through_json():
 def test_load_probe_results_reads_runs_and_reports_bad_files(tmp_path):  # type: ignore[no-untyped-def]
     probes = tmp_path / "evidence"
     probes.mkdir()
-    (tmp_path / "caresec.toml").write_text('[probe]\nresults = "evidence"\n', encoding="utf-8")
+    (tmp_path / "caresec.toml").write_text(
+        '[organization]\nname = "Clinic"\nsize_tier = "small"\n[probe]\nresults = "evidence"\n',
+        encoding="utf-8")
     good = observation_to_json(OBS)
     bad_port = {**good, "port": 70000}
     _write_run(probes, "probe-20250301T100000Z.json", [good, bad_port])

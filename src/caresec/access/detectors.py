@@ -166,9 +166,10 @@ def after_hours_sql(p: Parameters) -> dict[str, str]:
 
     ``uh``: days on which the user worked in each local hour; ``uhw``: the most such days over
     the hour and its two neighbours; ``ud``: the user's active days. A pair is flagged when the
-    user has at least ``after_hours_min_days`` active days and worked in the hour window on at
-    most ``after_hours_own_share`` of them, or, with fewer days, when the role's users worked in
-    it on less than ``after_hours_role_share`` of theirs.
+    user has at least ``after_hours_min_days`` active days and, leaving one day out (the day
+    judged), worked in the hour window on at most ``after_hours_own_share`` of the others; or,
+    with fewer days, when the role's users worked in it on less than ``after_hours_role_share``
+    of theirs.
     """
     near = ("(x.lhour = h.lhour OR x.lhour = (h.lhour + 1) % 24 "
             "OR x.lhour = (h.lhour + 23) % 24)")
@@ -190,7 +191,7 @@ def after_hours_sql(p: Parameters) -> dict[str, str]:
             "JOIN rhw rw ON rw.role = u.role AND rw.lhour = w.lhour "
             "JOIN rd ON rd.role = u.role "
             f"WHERE (ud.ndays >= {p.after_hours_min_days} AND "
-            f"w.nwin <= {p.after_hours_own_share} * ud.ndays) OR "
+            f"w.nwin - 1 <= {p.after_hours_own_share} * (ud.ndays - 1)) OR "
             f"(ud.ndays < {p.after_hours_min_days} AND "
             f"rw.nwin < {p.after_hours_role_share} * rd.ndays)"
         ),

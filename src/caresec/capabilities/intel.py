@@ -31,6 +31,7 @@ What it adds to the audit (:class:`~caresec.model.CapabilityResult`):
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -182,12 +183,13 @@ class _Shown:
     root: Path
 
     def path(self, text: str) -> str:
-        if not text:
+        if not text or not Path(text).is_absolute():
             return text
+        normal = Path(os.path.normpath(text))
         try:
-            return Path(text).resolve().relative_to(self.root).as_posix()
+            return normal.relative_to(self.root).as_posix()
         except ValueError:
-            return text
+            return str(normal)
 
     def problem(self, problem: InputProblem) -> InputProblem:
         return replace(problem, file=self.path(problem.file))

@@ -41,7 +41,8 @@ app = typer.Typer(
 def probe_command(
     org_dir: Annotated[
         Path,
-        typer.Argument(help="The organization folder (its caresec.toml holds the probe table).",
+        typer.Argument(help="The organization folder (its `caresec.toml` holds the `[probe]` "
+                            "table).",
                        show_default=False),
     ],
     targets: Annotated[
@@ -62,11 +63,12 @@ def probe_command(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no result table.")] = False,
 ) -> None:
-    """Probe the services listed in the probe table of ORG_DIR/caresec.toml; save the results.
+    """Probe the services listed under `[probe]` in `ORG_DIR/caresec.toml`; save the results.
 
-    Every connection is rate-limited (probe rate) and bounded by a timeout; no clinical
-    content is sent. Results are written to ORG_DIR/probes/probe-<UTC time>.json after every
-    target, so an interrupted run can be resumed with --resume.
+    Every connection is rate-limited (`rate`) and bounded by a timeout; no clinical content is
+    sent. Results are written to `ORG_DIR/probes/probe-<stamp>.json` (`<stamp>`: the UTC start
+    time, `YYYYMMDDTHHMMSSZ`) after every target, so an interrupted run can be resumed with
+    `--resume`.
     """
     from caresec.probe.runner import (
         ProgressEvent,

@@ -33,6 +33,7 @@ from typing import Any
 
 from stix2matcher.matcher import Pattern as StixMatcherPattern
 
+from caresec.intel.fastmatch import Prefilter, read_selected
 from caresec.intel.logs import (
     HASH_ROLES,
     INTERNAL_ROLES,
@@ -61,6 +62,8 @@ from caresec.model.intel import (
 
 DETAIL_LIMIT = 20
 PATTERN_BUDGET = 100_000
+FAST_PATH = True
+"""Read log files with :mod:`caresec.intel.fastmatch` where it applies (same results)."""
 _CACHE_LIMIT = 2_000_000
 
 Entry = Indicator | PatternIndicator
@@ -165,6 +168,10 @@ class IndicatorIndex:
                 self.scan_patterns.append(number)
         self.v4 = _Intervals.build(v4)
         self.v6 = _Intervals.build(v6)
+        self.prefilter = Prefilter(
+            self.exact[IndicatorKind.IPV4], self.v4.starts, self.v4.ends, self.domains,
+            self.exact[IndicatorKind.URL], self.exact[IndicatorKind.EMAIL],
+            self.exact[IndicatorKind.MD5])
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -342,6 +349,21 @@ class _Run:
         if role in HASH_ROLES:
             return "hash"
         return role
+
+    def positive(self, key: str, values: list[str]) -> set[str]:
+        """Those of ``values`` the ``key`` lookup matches (looked up once per run)."""
+        return self.caches[key].hits(tuple(values))
+
+    def fast(self, source: LogSource) -> bool:
+        """True when the fast path may read a file of ``source``: it selects records by
+        value, so not while patterns without candidate values are evaluated on every record."""
+        if not FAST_PATH:
+            return False
+        if self.index.scan_patterns and not self.budget_hit_at:
+            provided = {t for _, r in source.columns for t in _ROLE_TYPES.get(r, ())}
+            return not any(provided.intersection(_entry_types(self.index.entries[e]))
+                           for e in self.index.scan_patterns)
+        return True
 
     def chunk(self, file: str, source: LogSource, chunk: Chunk) -> None:
         roles = dict(source.columns)
@@ -573,6 +595,14 @@ def _match(indicators: IndicatorSet | IndicatorIndex, log_paths: Sequence[Path],
     files: list[str] = []
     for path, source in pairs:
         files.append(str(path))
+        fast = read_selected(path, source, index.prefilter, run.positive) \
+            if run.fast(source) else None
+        if fast is not None:
+            lines += fast.records
+            problems.extend(fast.problems)
+            for chunk in fast.chunks:
+                run.chunk(str(path), source, chunk)
+            continue
         for chunk in read_chunks(path, source, problems):
             lines += len(chunk.numbers)
             run.chunk(str(path), source, chunk)

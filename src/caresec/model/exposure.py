@@ -228,6 +228,9 @@ class ProbeRunInfo:
         planned, done: numbers of targets.
         phi_queries: PHI-capable queries were allowed for opted-in targets in this run.
         command: the command line as recorded (Nmap ``args``) or ``caresec probe``.
+        scope: for a caresec run, its ``[[probe.targets]]`` entries as recorded, one line each
+            (``#1 dicom 127.0.0.11 port(s) 4242 (PACS image manager)``); empty for Nmap (the
+            command names the targets).
     """
 
     source: str
@@ -239,6 +242,7 @@ class ProbeRunInfo:
     done: int
     phi_queries: bool = False
     command: str = ""
+    scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

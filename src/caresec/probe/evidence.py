@@ -22,7 +22,6 @@ import ipaddress
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -32,6 +31,9 @@ from typing import Any
 
 import jsonschema
 
+from caresec.collect.org import load_org
+from caresec.errors import ConfigError
+from caresec.model import OrgConfig
 from caresec.model.exposure import (
     HostObservation,
     ProbeCheck,
@@ -323,40 +325,44 @@ def read_host_map(path: Path, *, display: str) -> tuple[list[HostMapEntry], list
     return entries, problems
 
 
-def results_folder(org_root: Path) -> Path:
-    """The evidence folder: ``[probe] results`` of ``caresec.toml`` when set, else ``probes``.
-
-    Reading never fails here: an unreadable ``caresec.toml`` falls back to ``probes`` (the
-    configuration error is reported by whoever loads the organization).
-    """
-    folder = DEFAULT_FOLDER
-    try:
-        data = tomllib.loads((org_root / "caresec.toml").read_bytes().decode("utf-8-sig"))
-        probe = data.get("probe")
-        if isinstance(probe, dict) and isinstance(probe.get("results"), str) \
-                and probe["results"].strip():
-            folder = probe["results"].strip()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        pass
-    return org_root / folder
+def results_folder(org: OrgConfig) -> Path:
+    """The evidence folder: ``[probe] results`` of ``caresec.toml`` when set, else ``probes``,
+    under the organization folder."""
+    folder = org.section("probe").get("results")
+    if not isinstance(folder, str) or not folder.strip():
+        folder = DEFAULT_FOLDER
+    return org.root / Path(folder.strip()).expanduser()
 
 
-def load_probe_results(org_root: Path) -> tuple[ProbeObservations, tuple[InputProblem, ...]]:
+def load_probe_results(
+    org: OrgConfig | Path,
+) -> tuple[ProbeObservations, tuple[InputProblem, ...]]:
     """Read every probe run, Nmap scan and the host map of an organization folder.
 
     Args:
-        org_root: the organization folder.
+        org: the loaded organization, or its folder (then loaded with
+            :func:`caresec.collect.org.load_org`; a folder whose ``caresec.toml`` is missing or
+            invalid falls back to ``probes``: whoever loads the organization reports the
+            configuration error).
 
     Returns:
         ``(observations, problems)``. A missing evidence folder gives empty observations and no
         problem (probing is optional). Observations carry the asset id ``host-map.csv`` maps
         their address to; services are in file (sorted by name) then record order; hosts are
-        the Nmap hosts found up plus every probed address where something answered.
+        the Nmap hosts found up plus every probed address where something answered; each
+        caresec run lists its ``[[probe.targets]]`` entries as recorded
+        (:attr:`ProbeRunInfo.scope`).
     """
     from caresec.probe.nmap import read_nmap_xml  # defusedxml only when scans are read
 
-    root = org_root.expanduser().resolve()
-    folder = results_folder(root)
+    if isinstance(org, OrgConfig):
+        root, folder = org.root, results_folder(org)
+    else:
+        root = org.expanduser().resolve()
+        try:
+            folder = results_folder(load_org(root))
+        except ConfigError:
+            folder = root / DEFAULT_FOLDER
     if not folder.is_dir():
         return ProbeObservations(), ()
     problems: list[InputProblem] = []
@@ -381,6 +387,7 @@ def load_probe_results(org_root: Path) -> tuple[ProbeObservations, tuple[InputPr
                 finished_at=record.finished_at, complete=record.complete,
                 planned=len(record.planned), done=len(record.done),
                 phi_queries=record.phi_queries, command="caresec probe",
+                scope=scope_lines(record.scope),
             ))
             if not record.complete:
                 problems.append(_problem(
@@ -400,6 +407,29 @@ def load_probe_results(org_root: Path) -> tuple[ProbeObservations, tuple[InputPr
     hosts = [_mapped_host(h, host_map) for h in hosts]
     return (ProbeObservations(services=tuple(services), hosts=tuple(hosts), runs=tuple(runs)),
             tuple(problems))
+
+
+def scope_lines(scope: dict[str, Any]) -> tuple[str, ...]:
+    """One line per ``[[probe.targets]]`` entry a run document recorded in its ``scope``
+    (``#1 dicom 127.0.0.11 port(s) 4242 (PACS image manager)``); entries that are not
+    objects, or lack hosts or ports, are left out."""
+    lines: list[str] = []
+    targets = scope.get("targets") if isinstance(scope, dict) else None
+    for number, entry in enumerate(targets if isinstance(targets, list) else [], start=1):
+        if not isinstance(entry, dict):
+            continue
+        hosts = entry.get("hosts")
+        ports = entry.get("ports")
+        if not isinstance(hosts, list) or not isinstance(ports, list) or not hosts or not ports:
+            continue
+        index = entry.get("index", number)
+        name = entry.get("name")
+        line = (f"#{index} {entry.get('protocol', '?')} {', '.join(map(str, hosts))} port(s) "
+                f"{', '.join(map(str, ports))}")
+        if isinstance(name, str) and name.strip():
+            line += f" ({name.strip()})"
+        lines.append(line)
+    return tuple(lines)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -18,7 +18,8 @@ of each method (probe, Nmap) counts, so a fixed service stops being reported aft
 * ``mds2-contradiction`` (``MDS2-<asset>-<question>``): the device's MDS2 form (ANSI/NEMA HN
   1-2019) answers *yes* to node authentication (NAUT-1) or authorization (AUTH-1) while a
   service of it lets unauthenticated callers in, or *yes* to transmission confidentiality
-  (TXCF-2) while it answers in clear text.
+  (TXCF-2) while it answers in clear text. Controls: the risk analysis 164.308(a)(1)(ii)(A),
+  which must rest on accurate facts, then those of the checks that contradict the answer.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ from caresec.model.exposure import (
     ServiceObservation,
 )
 from caresec.model.finding import Evidence, Finding
-from caresec.probe.checks import CHECKS, UNMANAGED_CONTROLS, UNMANAGED_SEVERITY, CheckSpec
+from caresec.probe.checks import (
+    CHECKS,
+    RISK_ANALYSIS,
+    UNMANAGED_CONTROLS,
+    UNMANAGED_SEVERITY,
+    CheckSpec,
+)
 
 KIND_EXPOSURE = "exposure"
 KIND_UNMANAGED = "unmanaged-asset"
@@ -291,7 +298,8 @@ def _contradictions(asset: Asset, form: Mds2Form, hits: list[_Hit],
                 description=f"MDS2 {question_id} ({form.manufacturer} {form.model}) answers yes: "
                             f"{topic}")
             severity = min((h.spec.severity for h in group), key=lambda s: s.rank)
-            controls = tuple(dict.fromkeys(c for h in group for c in h.spec.control_ids))
+            controls = tuple(dict.fromkeys((RISK_ANALYSIS, *(c for h in group
+                                                             for c in h.spec.control_ids))))
             found.append(Finding(
                 finding_id=f"MDS2-{asset.asset_id}-{question_id}",
                 kind=KIND_MDS2_CONTRADICTION,

@@ -11,25 +11,26 @@ run (Ctrl-C, a crash, a reboot) is resumed with :func:`resume_run` from where it
 from __future__ import annotations
 
 import contextlib
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from caresec import __version__
+from caresec.collect.org import load_org
 from caresec.errors import CaresecError
+from caresec.model import OrgConfig
 from caresec.model.exposure import ProbeCheck, ProbeStatus, ServiceObservation, ServiceProtocol
 from caresec.probe.evidence import RUN_PREFIX, RunRecord, read_run
 from caresec.probe.net import ProbeContext, ProtocolResult, classify
 from caresec.probe.ratelimit import RateLimiter
 from caresec.probe.scope import (
-    CONFIG_FILE,
     PlannedTarget,
     ProbeScope,
     TlsMode,
-    load_scope,
+    has_probe_table,
     resolve_targets,
+    scope_from_org,
 )
 from caresec.probe.tls import detect_tls, probe_tls, tls_checks
 
@@ -153,11 +154,13 @@ def run_probes(
     return record
 
 
-def probe_for_audit(org_root: Path, *, progress: Progress | None = None) -> RunRecord | None:
+def probe_for_audit(org: OrgConfig | Path, *,
+                    progress: Progress | None = None) -> RunRecord | None:
     """Run the whole probe scope as part of ``caresec audit`` when the organization enables it.
 
     Args:
-        org_root: the organization folder.
+        org: the loaded organization (its ``[probe]`` table, :meth:`OrgConfig.section`), or
+            its folder (then loaded with :func:`caresec.collect.org.load_org`).
         progress: as for :func:`run_probes`.
 
     Returns:
@@ -167,16 +170,13 @@ def probe_for_audit(org_root: Path, *, progress: Progress | None = None) -> RunR
         queries never run this way (they need ``caresec probe --opt-in-phi-queries``).
 
     Raises:
-        ConfigError: the ``[probe]`` table is invalid.
+        ConfigError: ``caresec.toml`` (given a folder) or its ``[probe]`` table is invalid.
+        OSError: the run document cannot be written to the evidence folder.
     """
-    root = org_root.expanduser().resolve()
-    try:
-        data = tomllib.loads((root / CONFIG_FILE).read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # the organization loader reports an unreadable caresec.toml
-    if not isinstance(data.get("probe"), dict):
+    loaded = org if isinstance(org, OrgConfig) else load_org(org)
+    if not has_probe_table(loaded):
         return None
-    scope = load_scope(root)
+    scope = scope_from_org(loaded)
     if not scope.audit:
         return None
     targets = scope.plan()

@@ -2,25 +2,26 @@
 
 Probes run only against the hosts (addresses, CIDR blocks, host names) and ports listed under
 ``[[probe.targets]]``; anything else is refused with a :class:`ScopeError` naming what was asked
-and what the scope holds. The keys are documented in ``docs/probe.md``. The file is TOML 1.0,
-read with :mod:`tomllib` (the rest of ``caresec.toml`` is read by ``caresec.collect.org``).
+and what the scope holds. The keys are documented in ``docs/probe.md``. ``caresec.toml`` is read
+once, by :func:`caresec.collect.org.load_org`; this module validates its ``[probe]`` table
+(:meth:`caresec.model.OrgConfig.section`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from caresec.collect.org import CONFIG_FILE, load_org
 from caresec.errors import CaresecError, ConfigError
+from caresec.model import OrgConfig
 from caresec.model.exposure import ServiceProtocol, format_host_port
 
-CONFIG_FILE = "caresec.toml"
 DEFAULT_RATE = 5.0
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_RESULTS = "probes"
@@ -173,34 +174,38 @@ class ProbeScope:
 
 
 def load_scope(org_root: Path) -> ProbeScope:
-    """Read ``[probe]`` from ``ORG_ROOT/caresec.toml``.
+    """Read ``[probe]`` from ``ORG_ROOT/caresec.toml`` (the organization loaded with
+    :func:`caresec.collect.org.load_org`, then :func:`scope_from_org`).
 
     Returns:
         The :class:`ProbeScope`; ``results_dir`` and ``ca_file`` resolved against the folder.
 
     Raises:
-        ConfigError: the file is missing or not TOML, it has no ``[probe]`` table or no
-            ``[[probe.targets]]``, or a key is unknown or has a bad value (the message names
-            the file, the entry number and the key).
+        ConfigError: ``caresec.toml`` is missing or invalid (as ``load_org`` says), it has no
+            ``[probe]`` table or no ``[[probe.targets]]``, or a key is unknown or has a bad value
+            (the message names the file, the entry number and the key).
     """
-    root = org_root.expanduser().resolve()
-    path = root / CONFIG_FILE
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path} not found: {root} is not a caresec organization folder.",
-                          hint="Run `caresec init DIR` first.") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path} cannot be read as UTF-8 TOML: {exc}.") from exc
-    table = data.get("probe")
-    if table is None:
+    return scope_from_org(load_org(org_root))
+
+
+def has_probe_table(org: OrgConfig) -> bool:
+    """True when ``caresec.toml`` has a ``[probe]`` table (even an empty one)."""
+    return any(name == "probe" for name, _text in org.sections)
+
+
+def scope_from_org(org: OrgConfig) -> ProbeScope:
+    """The probe scope of a loaded organization: its ``[probe]`` table validated.
+
+    Raises:
+        ConfigError: as :func:`load_scope` (no ``[probe]`` table, no targets, a bad key).
+    """
+    path = org.root / CONFIG_FILE
+    if not has_probe_table(org):
         raise ConfigError(
             f"{path} has no [probe] table, so no host is in the probe scope.",
             hint="Add [probe] and one [[probe.targets]] entry per service (see docs/probe.md).",
         )
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: probe must be a table ([probe]), not a value.")
-    return parse_scope(table, source=path, root=root)
+    return parse_scope(org.section("probe"), source=path, root=org.root)
 
 
 def parse_scope(table: dict[str, Any], *, source: Path, root: Path) -> ProbeScope:

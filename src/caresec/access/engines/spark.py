@@ -57,7 +57,7 @@ class SparkEngine:
             .config("spark.log.level", "ERROR")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.ansi.enabled", "true")
-            .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
+            .config("spark.sql.shuffle.partitions", str(max(2, cores)))
             .config("spark.sql.adaptive.enabled", "true")
             .config("spark.local.dir", str(self._dir / "local"))
             .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")

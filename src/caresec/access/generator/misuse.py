@@ -122,6 +122,7 @@ class Planter:
         self.terminated = terminated
         self.rel = Relations(clinical, staff, len(population.ids))
         self.used_users: set[int] = set(terminated)
+        self.used_workstations: set[str] = set()
         special = (population.vip | (population.employee >= 0) | (population.relative_of >= 0)
                    | (population.neighbour_of >= 0) | (population.deceased_day < ALIVE))
         self.plain = ~special
@@ -330,7 +331,11 @@ class Planter:
             others = [d for i, d in enumerate(self.depts) if i != int(self.staff.dept[user])
                       and (d.kind in ("ed", "inpatient", "clinic", "both")) != clinical]
             dept = others[int(self.rng.integers(len(others)))]
-            workstation = dept.workstations[int(self.rng.integers(len(dept.workstations)))]
+            free = [w for w in dept.workstations if w not in self.used_workstations]
+            if not free:
+                continue
+            workstation = free[int(self.rng.integers(len(free)))]
+            self.used_workstations.add(workstation)
             victims = self._victims(user, int(self.rng.integers(3, 7)))
             if not victims:
                 continue
