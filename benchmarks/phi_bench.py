@@ -21,6 +21,7 @@ The corpus is deleted afterwards unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import random
@@ -212,10 +213,8 @@ class Sampler:
         while not self._stop.wait(0.2):
             total = 0
             for proc in (me, *me.children(recursive=True)):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
 
     def __enter__(self) -> Sampler:

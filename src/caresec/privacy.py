@@ -120,6 +120,29 @@ def pseudonym(key: bytes, kind: str, value: str) -> str:
     return "p:" + hmac.digest(key, message, "sha256").hex()[:PSEUDONYM_HEX]
 
 
+_ASCII_NON_DIGITS = bytes(c for c in range(256) if not chr(c).isdigit())
+_ASCII_NON_ALNUM = bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()))
+
+
+def pseudonym_ints(key: bytes, kind: str, values: list[str]) -> list[int]:
+    """:func:`pseudonym_int` of many values of one type (same results, a faster loop for the
+    columns of large tables)."""
+    prefix = f"{kind}\x1f".encode()
+    digits_only = kind in _DIGITS_ONLY
+    out: list[int] = []
+    digest = hmac.digest
+    for value in values:
+        if value.isascii():
+            raw = (value.encode() if digits_only else value.lower().encode())
+            norm = raw.translate(None, _ASCII_NON_DIGITS if digits_only else _ASCII_NON_ALNUM)
+            if not norm:
+                norm = value.strip().casefold().encode()
+        else:
+            norm = normalize(kind, value).encode()
+        out.append(int.from_bytes(digest(key, prefix + norm, "sha256")[:8], "big"))
+    return out
+
+
 def pseudonym_int(key: bytes, kind: str, value: str) -> int:
     """The first 64 bits of the same HMAC as an integer (for distinct-count sketches)."""
     message = f"{kind}\x1f{normalize(kind, value)}".encode()

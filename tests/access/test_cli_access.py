@@ -18,14 +18,14 @@ def test_generate_then_review(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--out", str(out), "--patients", "300",
                                  "--users", "40", "--days", "14", "--seed", "5"])
     assert result.exit_code == 0, result.output
-    assert (out / "events.csv").is_file() and (out / "ground-truth.json").is_file()
+    assert (out / "logs" / "events.csv").is_file() and (out / "ground-truth.json").is_file()
     truth = json.loads((out / "ground-truth.json").read_text())
     assert {i["pattern"] for i in truth["incidents"]} >= {"vip", "self", "after-termination"}
 
     key = tmp_path / "key"
     key.write_bytes(b"k" * 32)
     review_dir = tmp_path / "review"
-    result = runner.invoke(app, ["review", "--events", str(out / "events.csv"), "--context",
+    result = runner.invoke(app, ["review", "--events", str(out / "logs"), "--context",
                                  str(out / "context"), "--timezone", "America/Chicago",
                                  "--key", str(key), "--json", "--out", str(review_dir)])
     assert result.exit_code == 0, result.output
@@ -37,7 +37,7 @@ def test_generate_then_review(tmp_path: Path) -> None:
     assert (review_dir / "review.json").is_file() and (review_dir / "review.txt").is_file()
     assert list((review_dir / "events").glob("*.parquet"))
 
-    opted = runner.invoke(app, ["review", "--events", str(out / "events.csv"), "--context",
+    opted = runner.invoke(app, ["review", "--events", str(out / "logs"), "--context",
                                 str(out / "context"), "--timezone", "America/Chicago",
                                 "--show-patient-ids", "--limit", "200"])
     assert opted.exit_code == 0, opted.output

@@ -181,8 +181,12 @@ def test_exposure_map_runs_and_observations_in_data_and_html(audited) -> None:  
     pacs_failed = {f["check_id"] for s in clinical["PACS-01"]["services"] for f in s["failed"]}
     assert "dicom.accepts-any-calling-ae" in pacs_failed
     assert all(not s["failed"] for s in clinical["EHR-APP-01"]["services"])
-    assert [(r["source"], r["tool"], r["started_at"]) for r in data["runs"]][0] == (
-        "probes/probe-20261129T161313Z.json", "caresec 0.1.0", "2026-11-29T16:13:13+00:00")
+    # Start times: the run document's started_at; Nmap's nmaprun start (epoch seconds, UTC).
+    assert [(r["source"], r["tool"], r["started_at"]) for r in data["runs"]] == [
+        ("probes/probe-20261129T161313Z.json", "caresec 0.1.0", "2026-11-29T16:13:13+00:00"),
+        ("probes/nmap-pacs.xml", "nmap 7.93", "2026-11-29T16:13:27+00:00"),
+        ("probes/nmap-sweep.xml", "nmap 7.93", "2026-11-29T16:13:40+00:00"),
+    ]
     assert data["runs"][0]["scope"][0] == "#1 dicom 127.0.0.11 port(s) 4242 (PACS image manager)"
     targets = {t["target"]: t for t in data["targets"]}
     pacs = targets["127.0.0.11:4242"]

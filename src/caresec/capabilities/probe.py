@@ -475,7 +475,8 @@ def _zones(rows: Sequence[ExposureMapRow], findings: Iterable[Finding]) -> list[
             "address": row.address, "port": row.port, "protocol": row.protocol.value,
             "status": row.status.value, "encrypted": row.encrypted,
             "failed": [{"check_id": c, "title": CHECKS[c].title,
-                        "severity": CHECKS[c].severity.value} for c in row.issues],
+                        "severity": CHECKS[c].severity.value}
+                       for c in sorted(row.issues, key=lambda i: (CHECKS[i].severity.rank, i))],
             "finding_ids": [i for i in row.finding_ids if i in severity],
         })
     return zones

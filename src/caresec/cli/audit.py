@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.status import Status
 
 from caresec.cli.app import EXIT_THRESHOLD, EXIT_USAGE
-from caresec.errors import CaresecError
 from caresec.collect.init_skeleton import write_org_skeleton
+from caresec.errors import CaresecError
 from caresec.model import AuditResult, ChangeKind, Level, SizeTier
 from caresec.pipeline import run_audit
 from caresec.report import (

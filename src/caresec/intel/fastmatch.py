@@ -232,7 +232,7 @@ class FastRead:
 
 
 def read_selected(path: Path, source: LogSource, prefilter: Prefilter, positive: Positive,
-                  block_bytes: int = BLOCK_BYTES) -> FastRead | None:
+                  block_bytes: int | None = None) -> FastRead | None:
     """Read one log file the fast way; None when it needs the reference reader.
 
     Args:
@@ -240,7 +240,7 @@ def read_selected(path: Path, source: LogSource, prefilter: Prefilter, positive:
         source: its mapping table.
         prefilter: the index's :class:`Prefilter`.
         positive: the reference lookup of distinct values, with the run's cache.
-        block_bytes: bytes parsed at a time.
+        block_bytes: bytes parsed at a time (default :data:`BLOCK_BYTES`).
 
     Returns:
         The :class:`FastRead`, or None (unreadable file, or one whose records are not its
@@ -251,10 +251,10 @@ def read_selected(path: Path, source: LogSource, prefilter: Prefilter, positive:
     except OSError:
         return None
     with handle:
-        reader: _Reader = _CsvReader(path, source) if source.format == "csv" \
-            else _JsonReader(path, source)
         try:
-            for block in _blocks(handle, block_bytes):
+            reader: _Reader = _CsvReader(path, source) if source.format == "csv" \
+                else _JsonReader(path, source)
+            for block in _blocks(handle, block_bytes or BLOCK_BYTES):
                 reader.block(block, prefilter, positive)
         except Unsupported:
             return None
@@ -493,27 +493,29 @@ class _JsonReader(_Reader):
         self.schema: pa.Schema | None = None
 
     def _types(self, block: bytes, lines: _Lines, regular: Flags) -> None:
-        """Choose each match column's type from the first lines that parse."""
-        kinds: dict[str, set[str]] = {c: set() for c in self.keys}
+        """Choose each match column's Arrow type, text or list of text, by the majority of
+        the first lines; a line that does not fit the choice is read by the reference."""
+        lists: dict[str, int] = dict.fromkeys(self.keys, 0)
         for at in np.flatnonzero(regular)[:SAMPLE_LINES].tolist():
             try:
                 obj = json.loads(block[lines.starts[at]:lines.ends[at]])
             except ValueError:
                 continue
-            for column in kinds:
-                kinds[column].add(_kind(_raw(obj, column)))
+            if isinstance(obj, dict):
+                for column in lists:
+                    value = _raw(obj, column)
+                    lists[column] += 1 if isinstance(value, list) else \
+                        -1 if isinstance(value, str) else 0
         paths: list[_Path] = []
         tree: dict[str, Any] = {}
-        for column, seen in kinds.items():
-            seen.discard("none")
-            if "other" in seen or len(seen) > 1 or "" in column.split("."):
-                raise Unsupported(f"JSON column {column} holds values of several types")
-            listed = seen == {"list"}
-            kind = pa.list_(pa.string()) if listed else pa.string()
+        for column, votes in lists.items():
+            if "" in column.split("."):
+                raise Unsupported(f"JSON column {column!r} has an empty name part")
+            kind = pa.list_(pa.string()) if votes > 0 else pa.string()
             _place(tree, [column], kind)
             if "." in column:
                 _place(tree, column.split("."), kind)
-            paths.append(_Path(column, listed, self.keys[column]))
+            paths.append(_Path(column, votes > 0, self.keys[column]))
         self.paths = paths
         self.schema = pa.schema([pa.field(k, _arrow_type(v)) for k, v in tree.items()])
 
@@ -631,16 +633,6 @@ def _raw(obj: dict[str, Any], path: str) -> Any:
             if value is None:
                 break
     return value
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list) and all(v is None or isinstance(v, str) for v in value):
-        return "list"
-    return "other"
 
 
 def _place(tree: dict[str, Any], parts: list[str], kind: pa.DataType) -> None:

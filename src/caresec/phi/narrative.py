@@ -134,6 +134,8 @@ class NarrativeDetector:
 
     def __init__(self, lex: Lexicon) -> None:
         self.lex = lex
+        self._seed_key: tuple[int, int, int] = (0, 0, 0)
+        self._seed_parts: frozenset[str] = frozenset()
 
     # -- helpers -----------------------------------------------------------------------------
     def _namelike(self, tok: _Tok, mixed_case: bool) -> bool:
@@ -326,8 +328,16 @@ class NarrativeDetector:
             j -= 1
 
     def _seeded(self, text: str, toks: Sequence[_Tok], seeds: Iterable[str]) -> list[Span]:
-        parts = {p.lower() for seed in seeds for p in _WORD.findall(seed)
-                 if len(p) > 1 and p.lower() not in _STOP}
+        seeds = tuple(seeds)
+        if not seeds:
+            return []
+        key = (len(seeds), hash(seeds[:16]), hash(seeds[-16:]))
+        if self._seed_key != key:
+            self._seed_key = key
+            self._seed_parts = frozenset(
+                p.lower() for seed in seeds for p in _WORD.findall(seed)
+                if len(p) > 1 and p.lower() not in _STOP)
+        parts = self._seed_parts
         if not parts:
             return []
         return [Span(t.start, t.end, PhiType.NAME, 0.9, "seed") for t in toks if t.low in parts]

@@ -408,7 +408,7 @@ def truth_document(gen: Generated) -> dict[str, object]:
 
 def write_generated(gen: Generated, out_dir: Path, *, events_format: str = "csv",
                     chunk_touches: int = 2_000_000) -> dict[str, Path]:
-    """Write ``context/*.csv``, the log (``events.csv`` or ``events/part-NNNN.parquet``) and
+    """Write ``context/*.csv``, the log (``logs/events.csv`` or ``logs/part-NNNN.parquet``) and
     ``ground-truth.json`` under ``out_dir``.
 
     Args:
@@ -419,7 +419,7 @@ def write_generated(gen: Generated, out_dir: Path, *, events_format: str = "csv"
         chunk_touches: touches per Parquet chunk.
 
     Returns:
-        What was written: ``context``, ``events``, ``truth`` → path.
+        What was written: ``context``, ``events`` (the logs folder), ``truth`` → path.
     """
     context_dir = out_dir / "context"
     context_dir.mkdir(parents=True, exist_ok=True)
@@ -429,11 +429,15 @@ def write_generated(gen: Generated, out_dir: Path, *, events_format: str = "csv"
         events = pa.concat_tables(list(event_tables(gen, chunk_touches=chunk_touches)))
         order = pc.sort_indices(events, sort_keys=[("ts", "ascending"), ("event_id", "ascending")])
         events = events.take(order)
-        path = out_dir / "events.csv"
-        _write_events_csv(events, path)
-    else:
-        path = out_dir / "events"
+        path = out_dir / "logs"
         path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("part-*.parquet"):
+            old.unlink()
+        _write_events_csv(events, path / "events.csv")
+    else:
+        path = out_dir / "logs"
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "events.csv").unlink(missing_ok=True)
         for old in path.glob("part-*.parquet"):
             old.unlink()
         for i, table in enumerate(event_tables(gen, chunk_touches=chunk_touches,

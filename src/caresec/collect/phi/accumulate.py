@@ -47,6 +47,20 @@ class Kmv:
             self._members.discard(removed)
             self._members.add(value)
 
+    def add_many(self, values: list[int]) -> None:
+        """Offer many hashes at once (one sort instead of a heap operation per value)."""
+        if not values:
+            return
+        if len(self._heap) >= KMV_K:
+            kth = -self._heap[0]
+            values = [v for v in values if v < kth]
+            if not values:
+                return
+        merged = sorted(self._members.union(values))[:KMV_K]
+        self._members = set(merged)
+        self._heap = [-v for v in merged]
+        heapq.heapify(self._heap)
+
     def estimate(self) -> int:
         """Distinct values offered: exact below :data:`KMV_K`, else (k − 1) · 2⁶⁴ / kth."""
         if len(self._heap) < KMV_K:
@@ -100,6 +114,23 @@ class Tally:
                 privacy.pseudonym_int(self.key, kind.value, value))
         examples = self.examples.setdefault(kind, [])
         if len(examples) < EXAMPLES_PER_TYPE:
+            examples.append(PhiExample(kind, place, privacy.pseudonym(self.key, kind.value, value),
+                                       privacy.shape(value), detector))
+
+    def add_values(self, kind: PhiType, values: list[str], places: list[str],
+                   detector: str) -> None:
+        """Count many identifiers of one type (a table column): keyed hashes in one batch,
+        examples from the first few. ``places`` holds the place of each value."""
+        if not values:
+            return
+        self.counts[kind] = self.counts.get(kind, 0) + len(values)
+        if kind.keys_person:
+            self.sketches.setdefault(kind, Kmv()).add_many(
+                privacy.pseudonym_ints(self.key, kind.value, values))
+        examples = self.examples.setdefault(kind, [])
+        for value, place in zip(values[:EXAMPLES_PER_TYPE], places, strict=False):
+            if len(examples) >= EXAMPLES_PER_TYPE:
+                break
             examples.append(PhiExample(kind, place, privacy.pseudonym(self.key, kind.value, value),
                                        privacy.shape(value), detector))
 

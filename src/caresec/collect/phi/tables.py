@@ -18,12 +18,13 @@ counted: HIPAA's identifier is a date *related to an individual* (45 CFR 164.514
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from caresec.collect.phi.accumulate import Tally
 from caresec.collect.phi.hints import NARRATIVE, Hint, hint_for
-from caresec.model.phi import PhiType
+from caresec.model.phi import PhiType, Span
 from caresec.phi.engine import PhiDetector, resolve
 from caresec.phi.lexicon import lexicon
 from caresec.phi.routing import is_narrative
@@ -129,9 +130,13 @@ class TableScanner:
                 column.mode = "narrative"
                 continue
             kinds: dict[PhiType, int] = {}
-            for value in values:
-                spans = resolve(self.detector.patterns(value), value)
-                if len(spans) == 1 and (spans[0].end - spans[0].start) >= 0.8 * len(value):
+            joined = "\n".join(values)
+            starts = list(itertools.accumulate((len(v) + 1 for v in values[:-1]), initial=0))
+            covered: dict[int, list[Span]] = {}
+            for span in resolve(self.detector.patterns(joined, context=column.name), joined):
+                covered.setdefault(bisect.bisect_right(starts, span.start) - 1, []).append(span)
+            for i, spans in covered.items():
+                if len(spans) == 1 and (spans[0].end - spans[0].start) >= 0.8 * len(values[i]):
                     kinds[spans[0].type] = kinds.get(spans[0].type, 0) + 1
             if kinds:
                 best, count = max(kinds.items(), key=lambda kv: kv[1])
@@ -155,54 +160,49 @@ class TableScanner:
 
     # -- scanning -------------------------------------------------------------------------
     def _scan(self, rows: Sequence[tuple[int, Sequence[str]]]) -> None:
+        width = len(self.columns)
+        numbers = [n for n, _ in rows]
+        grid = list(itertools.zip_longest(*[r[:width] for _, r in rows], fillvalue=""))
         # name columns first, so that their values seed the narrative columns
-        order = sorted(range(len(self.columns)),
+        order = sorted(range(min(width, len(grid))),
                        key=lambda i: self.columns[i].phi_type is not PhiType.NAME)
         for index in order:
             column = self.columns[index]
-            cells = [(n, row[index]) for n, row in rows if index < len(row) and row[index]
-                     and row[index].strip()]
-            if not cells:
+            values = grid[index]
+            keep = [i for i, v in enumerate(values) if v and not v.isspace()]
+            if not keep:
                 continue
+            cells = [values[i].strip() for i in keep]
+            rows_of = [numbers[i] for i in keep]
             if column.mode in ("typed", _GENERIC_CONTENT_DATE):
-                self._typed(column, cells)
-            elif column.mode == "narrative":
-                self._text(column, cells, narrative=True)
+                self._typed(column, cells, rows_of)
             else:
-                self._text(column, cells, narrative=False)
+                self._text(column, cells, rows_of, narrative=column.mode == "narrative")
 
-    def _typed(self, column: _Column, cells: Sequence[tuple[int, str]]) -> None:
+    def _typed(self, column: _Column, cells: list[str], rows_of: list[int]) -> None:
         kind = column.phi_type
         assert kind is not None
-        tally = column.tally
         if kind is PhiType.AGE:
-            for number, value in cells:
-                digits = value.strip().split()[0] if value.strip() else ""
-                if digits.isdigit() and int(digits) > 89:
-                    tally.add(kind, value, f"row {number}", "column")
-            return
+            old = [(v, n) for v, n in zip(cells, rows_of, strict=True)
+                   if v.split()[0].isdigit() and int(v.split()[0]) > 89]
+            cells, rows_of = [v for v, _ in old], [n for _, n in old]
         if kind is PhiType.NAME and len(self.seeds) < MAX_SEEDS:
-            self.seeds.update(v.strip() for _, v in cells if len(v.strip()) > 1)
-        if kind.keys_person or len(tally.examples.get(kind, ())) < 3:
-            detector = "column" if column.from_header else "column-content"
-            for number, value in cells:
-                tally.add(kind, value.strip(), f"row {number}", detector)
-        else:
-            tally.add_count(kind, len(cells))
+            self.seeds.update(v for v in cells if len(v) > 1)
+        detector = "column" if column.from_header else "column-content"
+        column.tally.add_values(kind, cells, [f"row {n}" for n in rows_of[:3]], detector)
 
-    def _text(self, column: _Column, cells: Sequence[tuple[int, str]], *, narrative: bool) -> None:
+    def _text(self, column: _Column, cells: list[str], rows_of: list[int], *,
+              narrative: bool) -> None:
         starts: list[int] = []
-        parts: list[str] = []
         pos = 0
-        for _, value in cells:
+        for value in cells:
             starts.append(pos)
-            parts.append(value)
             pos += len(value) + 2
-        text = "\n\n".join(parts)
+        text = "\n\n".join(cells)
         if narrative:
             spans = self.detector.detect(text, context=column.name, seeds=self.seeds)
         else:
             spans = resolve(self.detector.patterns(text, context=column.name), text)
         for span in spans:
-            row = cells[bisect.bisect_right(starts, span.start) - 1][0]
+            row = rows_of[bisect.bisect_right(starts, span.start) - 1]
             column.tally.add(span.type, text[span.start:span.end], f"row {row}", span.detector)
