@@ -17,6 +17,7 @@ Run: ``python benchmarks/access_bench.py [--events 50000000] [--work DIR] [--no-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -39,12 +40,12 @@ TARGET_RSS = 4 << 30
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from caresec.access.pseudonym import HmacPseudonymizer
+from caresec.access.pseudonym import KeyedPseudonymizer
 from caresec.access.review import review_access
 args = json.loads(sys.argv[1])
 started = time.perf_counter()
 review = review_access([Path(args["events"])], Path(args["context"]), engine=args["engine"],
-                       pseudonymizer=HmacPseudonymizer(b"bench-key-0123456789abcdef"),
+                       pseudonymizer=KeyedPseudonymizer(b"bench-key-0123456789abcdef"),
                        timezone=args["timezone"], work_dir=Path(args["work"]),
                        memory_limit=args["memory"])
 seconds = time.perf_counter() - started
@@ -56,10 +57,8 @@ print(json.dumps({"seconds": seconds, "events": review.events, "cases": len(revi
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
     for p in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from caresec.access.generator import GeneratorConfig, generate, write_generated
-from caresec.access.pseudonym import HmacPseudonymizer
+from caresec.access.pseudonym import KeyedPseudonymizer
 from caresec.access.review import review_access
 from caresec.model.access import AccessPattern, AccessReview
 
@@ -102,7 +102,7 @@ def run_seed(seed: int, args: argparse.Namespace, work: Path) -> tuple[Score, fl
     legit_parts = [p for p in parts
                    if not planted & set(pq.read_table(p, columns=["event_id"])
                                         .column("event_id").to_pylist())]
-    key = HmacPseudonymizer(b"access-eval-key-" + bytes([seed % 256]) * 16)
+    key = KeyedPseudonymizer(b"access-eval-key-" + bytes([seed % 256]) * 16)
     started = time.perf_counter()
     review = review_access([paths["events"]], paths["context"], engine=args.engine,
                            pseudonymizer=key, timezone=config.timezone, work_dir=out / "work")

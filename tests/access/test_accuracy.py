@@ -10,13 +10,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from caresec.access.pseudonym import HmacPseudonymizer
+from caresec.access.pseudonym import KeyedPseudonymizer
 from caresec.access.review import review_access
 from caresec.model.access import AccessPattern, AccessReview
 
 from .conftest import SMALL
 
-KEY = HmacPseudonymizer(b"accuracy-test-key-0123456789")
+KEY = KeyedPseudonymizer(b"accuracy-test-key-0123456789")
 
 
 @pytest.fixture(scope="module")

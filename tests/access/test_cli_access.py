@@ -22,18 +22,18 @@ def test_generate_then_review(tmp_path: Path) -> None:
     truth = json.loads((out / "ground-truth.json").read_text())
     assert {i["pattern"] for i in truth["incidents"]} >= {"vip", "self", "after-termination"}
 
-    key = tmp_path / "key"
-    key.write_bytes(b"k" * 32)
+    org = tmp_path / "org"
+    org.mkdir()
     review_dir = tmp_path / "review"
     result = runner.invoke(app, ["review", "--events", str(out / "logs"), "--context",
                                  str(out / "context"), "--timezone", "America/Chicago",
-                                 "--key", str(key), "--json", "--out", str(review_dir)])
+                                 "--org", str(org), "--json", "--out", str(review_dir)])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["explained_share"] > 0.9 and document["cases"]
     patient_ids = {p for i in truth["incidents"] for p in i["patient_ids"]}
     assert not any(p in result.output for p in patient_ids)
-    assert all(c["patient"].startswith("pt-") for c in document["cases"] if c["patient"])
+    assert all(c["patient"].startswith("p:") for c in document["cases"] if c["patient"])
     assert (review_dir / "review.json").is_file() and (review_dir / "review.txt").is_file()
     assert list((review_dir / "events").glob("*.parquet"))
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from caresec.access.generator import GeneratorConfig, generate, write_generated
-from caresec.access.pseudonym import HmacPseudonymizer
+from caresec.access.pseudonym import KeyedPseudonymizer
 from caresec.access.review import review_access
 from caresec.model.access import AccessReview
 
-KEY = HmacPseudonymizer(b"engine-equality-key-0123456789")
+KEY = KeyedPseudonymizer(b"engine-equality-key-0123456789")
 TINY = GeneratorConfig(patients=400, users=60, days=21, seed=11, incidents_per_pattern=3)
 
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from caresec.access.pseudonym import HmacPseudonymizer
+from caresec.access.pseudonym import KeyedPseudonymizer
 from caresec.access.review import review_access
 from caresec.model.access import AccessPattern
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "riverside-community-hospital" / "access"
+EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "riverside-community-hospital"
+           / "access")
 
 
 def test_example_review() -> None:
     review = review_access([EXAMPLE / "logs"], EXAMPLE / "context", timezone="America/Chicago",
-                           pseudonymizer=HmacPseudonymizer(b"example-key-0123456789"))
+                           pseudonymizer=KeyedPseudonymizer(b"example-key-0123456789"))
     truth = json.loads((EXAMPLE / "ground-truth.json").read_text())
     assert review.events == 9936 and review.problems == ()
     assert review.explained_share > 0.9

@@ -21,7 +21,7 @@ WHEN = datetime(2024, 3, 4, 10, tzinfo=UTC)
 def _case(pattern: AccessPattern, score: float = 80.0) -> AccessCase:
     return AccessCase(case_id=f"ACC-{pattern.value[:10]}", pattern=pattern, user_id="U1",
                       score=score, event_ids=("e1", "e2"), first_event=WHEN, last_event=WHEN,
-                      evidence=("first sentence.", "second sentence."), patient="pt-00ff")
+                      evidence=("first sentence.", "second sentence."), patient="p:00ff")
 
 
 @pytest.mark.parametrize(("pattern", "controls", "threats"), [
@@ -39,11 +39,12 @@ def test_mapping(pattern: AccessPattern, controls: tuple[str, ...],
     review = AccessReview(engine="duckdb", events=2, patient_events=2, explained_events=0,
                           explained_share=0.0, cases=(_case(pattern),))
     [finding] = access_findings(review, asset_ids=("EHR-01",))
-    assert finding.kind == "access-case" and finding.finding_id == f"ACCESS-ACC-{pattern.value[:10]}"
+    assert finding.kind == "access-case"
+    assert finding.finding_id == f"ACCESS-ACC-{pattern.value[:10]}"
     assert finding.control_ids == controls and finding.threat_event_ids == threats
     assert finding.asset_ids == ("EHR-01",)
     assert [e.description for e in finding.evidence] == ["first sentence.", "second sentence."]
-    assert dict(finding.details)["patient"] == "pt-00ff"
+    assert dict(finding.details)["patient"] == "p:00ff"
 
 
 def test_ids_exist_in_the_catalogs() -> None:

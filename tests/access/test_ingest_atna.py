@@ -45,7 +45,7 @@ BARE_AMPERSAND = {"patient-record.xml": "line 33, column 72",
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_dcm4chee_samples(shared_data: Path, name: str) -> None:
     log = ProblemLog()
-    [event], skipped = read_atna_events(shared_data.joinpath(*ATNA, name), name,
+    [event], _ = read_atna_events(shared_data.joinpath(*ATNA, name), name,
                                         timezone="UTC", log=log)
     got = (event.time, event.user_id, event.action.value, event.patient_id, event.workstation)
     assert got == EXPECTED[name]

@@ -20,7 +20,8 @@ R4 = ("access", "fhir-r4-auditevent")
 
 # file → (id, recorded, requestor id, action, patient, workstation, outcome, purpose)
 EXPECTED = {
-    "AuditEvent-example-rest.json": ("example-rest", datetime(2013, 6, 20, 23, 42, 24, tzinfo=UTC),
+    "AuditEvent-example-rest.json": ("example-rest",
+                                     datetime(2013, 6, 20, 23, 42, 24, tzinfo=UTC),
                                      "95", "view", "example",
                                      "Workstation1.ehr.familyclinic.com", "success", ""),
     "AuditEvent-example-search.json": ("example-search",
@@ -34,7 +35,8 @@ EXPECTED = {
                                            datetime(2013, 9, 22, 0, 8, tzinfo=UTC),
                                            "SomeIdiot@nowhere", "export", "example",
                                            "custodian.net", "success", "HMARKT"),
-    "AuditEvent-example-media.json": ("example-media", datetime(2015, 8, 27, 23, 42, 24, tzinfo=UTC),
+    "AuditEvent-example-media.json": ("example-media",
+                                      datetime(2015, 8, 27, 23, 42, 24, tzinfo=UTC),
                                       "95", "export", "e3cdfc81a0d24bd", "", "success", ""),
     "AuditEvent-example-pixQuery.json": ("example-pixQuery",
                                          datetime(2015, 8, 26, 23, 42, 24, tzinfo=UTC), "95",
@@ -89,7 +91,7 @@ def test_bundle_and_ndjson_of_the_examples(shared_data: Path, tmp_path: Path) ->
 
 def test_r5_break_glass(fixtures: Path) -> None:
     log = ProblemLog()
-    [event], skipped = read_fhir_events(fixtures / "access" / "fhir-r5.breakglass.json", "r5",
+    [event], _ = read_fhir_events(fixtures / "access" / "fhir-r5.breakglass.json", "r5",
                                         timezone="UTC", log=log)
     assert event.patient_id == "pat-42"
     assert event.user_id == "nurse-7" and event.user_role == "Registered nurse"

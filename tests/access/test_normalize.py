@@ -11,7 +11,8 @@ from caresec.access.normalize import address_keys, address_keys_array, surname_k
 
 CASES = [
     # (street, city, postal code) → (household, building)
-    (("12 Main Street, Apt 4", "Riverside", "62701"), ("12 MAIN ST APT 4|62701", "12 MAIN ST|62701")),
+    (("12 Main Street, Apt 4", "Riverside", "62701"),
+     ("12 MAIN ST APT 4|62701", "12 MAIN ST|62701")),
     (("12 MAIN ST #4", "riverside", "62701-1234"), ("12 MAIN ST APT 4|62701", "12 MAIN ST|62701")),
     (("12 Main St. Unit 9", "", "62701"), ("12 MAIN ST APT 9|62701", "12 MAIN ST|62701")),
     (("784 Stamm Lock Unit 46", "Somerville", "02155"),

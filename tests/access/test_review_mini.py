@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from caresec.access.pseudonym import HmacPseudonymizer, Identity
+from caresec.access.pseudonym import Identity, KeyedPseudonymizer
 from caresec.access.review import review_access
 from caresec.model.access import AccessPattern, AccessReview
 
@@ -98,7 +98,7 @@ def test_neighbour_is_told_apart_from_family(review: AccessReview) -> None:
 
 
 def test_patients_are_pseudonymized_by_default(mini: Path) -> None:
-    key = HmacPseudonymizer(b"0123456789abcdef0123456789abcdef")
+    key = KeyedPseudonymizer(b"0123456789abcdef0123456789abcdef")
     review = review_access([mini / "events.csv"], mini / "context", pseudonymizer=key,
                            today=TODAY)
     shown = {c.patient for c in review.cases} - {""}

@@ -15,15 +15,15 @@ from __future__ import annotations
 from caresec.access.context import Context, load_context
 from caresec.access.findings import KIND_ACCESS_CASE, access_findings
 from caresec.access.ingest import IngestResult, ingest_events
-from caresec.access.pseudonym import HmacPseudonymizer, Identity, Pseudonymizer
+from caresec.access.pseudonym import Identity, KeyedPseudonymizer, Pseudonymizer
 from caresec.access.review import review_access
 
 __all__ = [
     "KIND_ACCESS_CASE",
     "Context",
-    "HmacPseudonymizer",
     "Identity",
     "IngestResult",
+    "KeyedPseudonymizer",
     "Pseudonymizer",
     "access_findings",
     "ingest_events",

@@ -1,22 +1,20 @@
-"""Patient pseudonyms for outputs: keyed HMAC-SHA256, so that the same patient gets the same
-pseudonym within an organization (one key) and nobody without the key can reverse or recompute it.
+"""How patients appear in access-review outputs: keyed pseudonyms from :mod:`caresec.privacy`
+(HMAC-SHA256 under the organization's key, RFC 2104 / FIPS 198-1), so that the same patient
+gets the same pseudonym within an organization and nobody without the key can recompute it.
 
-HMAC is RFC 2104 with SHA-256 (FIPS 180-4); the pseudonym is ``pt-`` and the first 16 hex digits
-(64 bits) of the MAC of the UTF-8 patient id. The key is the organization's own (the audit binds
-it to ``ORG/.caresec/key``); a review run without a key uses a fresh random one, so its
-pseudonyms link nothing across runs.
+The review takes any :class:`Pseudonymizer`; :class:`KeyedPseudonymizer` is caresec's (patient
+ids are pseudonymized as the identifier type ``mrn``, medical record number), :class:`Identity`
+shows ids as they are and is used only when the user opts in.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
+from pathlib import Path
 from typing import Protocol
 
-PREFIX = "pt-"
-DIGITS = 16
-MIN_KEY_BYTES = 16
+from caresec import privacy
+
+PATIENT_ID_KIND = "mrn"
 
 
 class Pseudonymizer(Protocol):
@@ -27,30 +25,33 @@ class Pseudonymizer(Protocol):
         ...
 
 
-class HmacPseudonymizer:
-    """Keyed pseudonyms: ``pt-`` + 16 hex digits of HMAC-SHA256(key, value).
+class KeyedPseudonymizer:
+    """:func:`caresec.privacy.pseudonym` of patient ids: ``p:`` + 20 hex digits.
 
     Args:
-        key: the secret key, at least 16 bytes.
-
-    Raises:
-        ValueError: the key is shorter than 16 bytes.
+        key: the secret key (the organization's, see :meth:`for_org`).
     """
 
     def __init__(self, key: bytes) -> None:
-        if len(key) < MIN_KEY_BYTES:
-            raise ValueError(f"a pseudonym key needs at least {MIN_KEY_BYTES} bytes")
         self._key = bytes(key)
 
     @classmethod
-    def random(cls) -> HmacPseudonymizer:
-        """A pseudonymizer with a fresh 32-byte random key (pseudonyms valid for one run)."""
-        return cls(secrets.token_bytes(32))
+    def for_org(cls, org_root: Path) -> KeyedPseudonymizer:
+        """With the organization's key ``ORG/.caresec/key`` (made on first use).
+
+        Raises:
+            StoreError: the key cannot be created or read, or is readable by others.
+        """
+        return cls(privacy.load_or_create_key(org_root))
+
+    @classmethod
+    def ephemeral(cls) -> KeyedPseudonymizer:
+        """With a fresh random key: pseudonyms compare only within this run."""
+        return cls(privacy.ephemeral_key())
 
     def pseudonym(self, value: str) -> str:
-        """``pt-`` + the first 16 hex digits of HMAC-SHA256(key, UTF-8 ``value``)."""
-        mac = hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-        return PREFIX + mac[:DIGITS]
+        """The keyed pseudonym of patient id ``value``."""
+        return privacy.pseudonym(self._key, PATIENT_ID_KIND, value)
 
 
 class Identity:

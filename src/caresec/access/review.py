@@ -30,7 +30,8 @@ from caresec.access.explain import (
 from caresec.access.ingest import IngestResult, ingest_events
 from caresec.access.ingest.mapping import ColumnMapping
 from caresec.access.ingest.timeparse import zone
-from caresec.access.pseudonym import HmacPseudonymizer, Identity, Pseudonymizer
+from caresec.access.pseudonym import Identity, KeyedPseudonymizer, Pseudonymizer
+from caresec.access.schema import ids_known_unique
 from caresec.model.access import AccessPattern, AccessReview
 from caresec.model.problems import InputProblem, ProblemSeverity
 
@@ -96,8 +97,9 @@ def review_access(
             ATNA XML or syslog, normalized Parquet).
         context_dir: the context folder (:mod:`caresec.access.context`).
         engine: ``duckdb`` (default) or ``spark``.
-        pseudonymizer: how patients appear in cases; None = keyed HMAC with a random per-run
-            key. :class:`~caresec.access.pseudonym.Identity` shows ids (opt-in only).
+        pseudonymizer: how patients appear in cases; None = keyed pseudonyms
+            (:mod:`caresec.privacy`) with a random per-run key;
+            :class:`~caresec.access.pseudonym.Identity` shows ids (opt-in only).
         today: events dated after this day are counted as a warning (clock or time-zone
             errors); defaults to today (UTC).
         timezone: IANA zone for local days and hours (and for timestamps without an offset).
@@ -143,7 +145,7 @@ def review_ingested(
 ) -> AccessReview:
     """The review proper, on events already normalized (see :func:`review_access`)."""
     catalog = catalog or explanations()
-    pseudonymizer = pseudonymizer or HmacPseudonymizer.random()
+    pseudonymizer = pseudonymizer or KeyedPseudonymizer.ephemeral()
     problems: list[InputProblem] = [*ingested.problems, *context.problems]
     counts: dict[str, int] = {"non-access records skipped": ingested.skipped}
     if not ingested.parquet_files:
@@ -173,7 +175,8 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
     [(t_min, t_max, total, future)] = eng.rows(
         f"SELECT min({t_expr}), max({t_expr}), count(*), "
         f"sum(CASE WHEN {t_expr} >= {end_of_today} THEN 1 ELSE 0 END) FROM raw_events r")
-    base = _dedupe(eng, problems, counts)
+    base = ("raw_events r" if ids_known_unique(ingested.parquet_files)
+            else _dedupe(eng, problems, counts))
     offset = local_offset_sql(timezone, int(t_min), int(t_max), "t")
     eng.define_view("ev0", f"SELECT r.event_id, {t_expr} AS t, r.user_id, r.user_role, "
                     "r.user_dept, r.patient_id, r.action, r.workstation, "
@@ -279,7 +282,8 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
 
 def _dedupe(eng: Engine, problems: list[InputProblem], counts: dict[str, int]) -> str:
     """Find repeated event ids (candidates by a 64-bit hash, then checked exactly); return the
-    FROM clause of the deduplicated events."""
+    FROM clause of the deduplicated events. Skipped when the files prove there can be none
+    (:func:`caresec.access.schema.ids_known_unique`)."""
     h = eng.hash64("event_id")
     eng.materialize("duphash", f"SELECT {h} AS h FROM raw_events GROUP BY {h} "
                     "HAVING count(*) > 1")

@@ -7,11 +7,15 @@ Documented in ``docs/access-review.md`` §Event schema.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import UTC
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from caresec.model.access import AccessAction, AccessEvent
 
@@ -40,6 +44,9 @@ EVENT_SCHEMA = pa.schema(
 """Parquet schema of normalized events (``patient_id`` is null when no patient is touched)."""
 
 COLUMNS: tuple[str, ...] = tuple(EVENT_SCHEMA.names)
+UNIQUE_IDS_KEY = "caresec.unique_event_ids"
+"""Parquet key-value metadata set to ``true`` by caresec's writers when no event id repeats
+within the file (checked when written)."""
 ACTIONS: frozenset[str] = frozenset(a.value for a in AccessAction)
 OUTCOMES: frozenset[str] = frozenset({"success", "failure"})
 
@@ -73,3 +80,50 @@ def events_to_table(events: Sequence[AccessEvent]) -> pa.Table:
 def empty_events() -> pa.Table:
     """An empty table in :data:`EVENT_SCHEMA`."""
     return EVENT_SCHEMA.empty_table()
+
+
+def with_unique_flag(table: pa.Table) -> pa.Table:
+    """``table`` with :data:`UNIQUE_IDS_KEY` in its schema metadata: ``true`` when no event id
+    repeats in it, else ``false`` (computed here)."""
+    unique = pc.count_distinct(table.column("event_id")).as_py() == table.num_rows
+    metadata = dict(table.schema.metadata or {})
+    metadata[UNIQUE_IDS_KEY.encode()] = b"true" if unique else b"false"
+    return table.replace_schema_metadata(metadata)
+
+
+def id_range(path: Path) -> tuple[str, str] | None:
+    """(smallest, largest) event id of a Parquet file written by caresec with
+    :data:`UNIQUE_IDS_KEY` ``true`` and exact statistics; None otherwise (unknown)."""
+    metadata = pq.read_metadata(path)
+    if (metadata.metadata or {}).get(UNIQUE_IDS_KEY.encode()) != b"true":
+        return None
+    if metadata.num_rows == 0:
+        return None
+    column = metadata.schema.names.index("event_id")
+    low: str | None = None
+    high: str | None = None
+    for i in range(metadata.num_row_groups):
+        stats = metadata.row_group(i).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        if not getattr(stats, "is_min_value_exact", True) or \
+                not getattr(stats, "is_max_value_exact", True):
+            return None
+        low = stats.min if low is None or stats.min < low else low
+        high = stats.max if high is None or stats.max > high else high
+    if low is None or high is None:
+        return None
+    return str(low), str(high)
+
+
+def ids_known_unique(paths: Sequence[Path]) -> bool:
+    """Whether no event id can repeat across ``paths``: every file is flagged unique by
+    caresec's writer and their id ranges (Parquet column statistics) do not overlap."""
+    ranges = []
+    for path in paths:
+        found = id_range(path)
+        if found is None:
+            return False
+        ranges.append(found)
+    ranges.sort()
+    return all(prev[1] < nxt[0] for prev, nxt in itertools.pairwise(ranges))

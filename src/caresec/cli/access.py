@@ -68,9 +68,10 @@ def review_command(
     mapping: Annotated[str | None, typer.Option(
         "--mapping", help="CSV column mapping: a YAML file or a preset id (default: detected "
                           "from each header).")] = None,
-    key: Annotated[Path | None, typer.Option(
-        "--key", help="The organization's pseudonym key file (default: a random key for this "
-                      "run only).")] = None,
+    org: Annotated[Path | None, typer.Option(
+        "--org", help="The organization folder whose pseudonym key (.caresec/key, made on "
+                      "first use) keys patient pseudonyms (default: a random key for this run "
+                      "only).")] = None,
     show_patient_ids: Annotated[bool, typer.Option(
         "--show-patient-ids", help="Show patient ids instead of keyed pseudonyms "
                                    "(opt-in; outputs then carry identifiers).")] = False,
@@ -81,7 +82,7 @@ def review_command(
     """Explain every access the clinical record can explain, then rank the rest into cases
     (user, pattern, score, events, evidence)."""
     from caresec.access.ingest.mapping import load_mapping, preset_mapping
-    from caresec.access.pseudonym import HmacPseudonymizer, Identity, Pseudonymizer
+    from caresec.access.pseudonym import Identity, KeyedPseudonymizer, Pseudonymizer
     from caresec.access.render import render_json, render_text
     from caresec.access.review import review_access
 
@@ -92,15 +93,12 @@ def review_command(
     pseudonymizer: Pseudonymizer
     if show_patient_ids:
         pseudonymizer = Identity()
-    elif key is not None:
-        try:
-            pseudonymizer = HmacPseudonymizer(key.read_bytes())
-        except OSError as exc:
-            raise InputError(str(key), "", f"cannot be read: {exc.strerror}") from exc
-        except ValueError as exc:
-            raise InputError(str(key), "", str(exc)) from exc
+    elif org is not None:
+        if not org.is_dir():
+            raise InputError(str(org), "", "the organization folder does not exist")
+        pseudonymizer = KeyedPseudonymizer.for_org(org)
     else:
-        pseudonymizer = HmacPseudonymizer.random()
+        pseudonymizer = KeyedPseudonymizer.ephemeral()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     review = review_access(
@@ -116,9 +114,9 @@ def review_command(
                                         encoding="utf-8")
         shutil.rmtree(out / "engine", ignore_errors=True)
     typer.echo(document if as_json else text, nl=False)
-    if key is None and not show_patient_ids and not as_json:
-        typer.echo("note: patients are shown as pseudonyms keyed for this run only; pass --key "
-                   "FILE to keep them stable across runs.", err=True)
+    if org is None and not show_patient_ids and not as_json:
+        typer.echo("note: patients are shown as pseudonyms keyed for this run only; pass --org "
+                   "DIR to key them with the organization's key.", err=True)
 
 
 @app.command("generate")

@@ -21,7 +21,10 @@ record the reference would report is selected — which holds because:
   (:class:`~caresec.intel.matcher.IndicatorIndex`) finds nothing for it; every other distinct
   value is looked up by the reference.
 
-Both cores work: pyarrow parses each block with its thread pool while Python selects.
+pyarrow is only handed buffers that start with a ``{…}`` line (pyarrow 26 crashes on a
+buffer whose first JSON document is ``null``). Both cores work: a helper thread reads and
+parses the next block (pyarrow and numpy release the GIL) while the calling thread selects the
+records of the current one.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -51,13 +55,17 @@ from caresec.intel.logs import (
     csv_columns,
     csv_padded,
     json_record,
+    json_value,
 )
 from caresec.model.problems import InputProblem
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 4 << 20
 """Bytes read and parsed at a time (cut after a line break)."""
 JSON_SPLIT_LINES = 4096
 """A JSON piece pyarrow refuses is halved down to this many lines, then read line by line."""
+CSV_THREADS, JSON_THREADS = False, True
+"""Whether pyarrow parses a CSV / JSON block with its own thread pool besides the helper
+thread that overlaps parsing with selection (chosen by measurement on 2 cores)."""
 SAMPLE_LINES = 64
 """JSON lines read with :func:`json.loads` to choose each column's type (text or list)."""
 
@@ -96,8 +104,36 @@ def _last_two(name: str) -> str | None:
     return None if last < 0 else name[name.rfind(".", 0, last) + 1:]
 
 
-def _strings(values: Iterable[str]) -> pa.Array:
-    return pa.array(sorted(set(values)), pa.string())
+@dataclass(frozen=True, slots=True)
+class _Set:
+    """A set of strings, tested against an Arrow array the cheaper way: a Python set for few
+    values, else Arrow's ``is_in`` (which hashes the whole set on every call)."""
+
+    array: pa.Array
+    members: frozenset[str]
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> _Set:
+        members = frozenset(values)
+        return cls(pa.array(sorted(members), pa.string()), members)
+
+    def test(self, values: pa.Array) -> Flags:
+        """Per value (null = False): is it in the set?"""
+        if len(values) * 8 < len(self.members):
+            members = self.members
+            return np.fromiter((v in members for v in values.to_pylist()), dtype=bool,
+                               count=len(values))
+        return _np(pc.is_in(values, value_set=self.array))
+
+
+def _quads(values: pa.Array) -> tuple[npt.NDArray[np.uint64], Flags]:
+    """Dotted quads as numbers (octets unchecked) and whether every octet is at most 255."""
+    parts = pc.split_pattern(values, ".")
+    octets = np.asarray(pc.list_flatten(parts).cast(pa.uint16()).to_numpy(),
+                        dtype=np.uint64).reshape(-1, 4)
+    number = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) | octets[:, 3]
+    return np.asarray(number, dtype=np.uint64), np.asarray((octets <= 255).all(axis=1),
+                                                             dtype=bool)
 
 
 class Prefilter:
@@ -107,7 +143,8 @@ class Prefilter:
     (``IndicatorIndex.match_ip`` … ``match_email``) is certain to find nothing:
 
     * ``ip``: a dotted quad that is no exact indicator and lies in no CIDR interval (numpy
-      bisection over the elementary intervals, RFC 4632); any other text is looked up;
+      bisection over the sorted exact addresses and elementary intervals, RFC 4632); any
+      other text is looked up;
     * ``domain``: neither ends in a digit nor holds ``:`` (no address), and neither its last two
       labels nor its last label are those of an indicator domain — a domain ``d`` matching a
       name as itself or a parent domain (RFC 1034 §3.1) shares those with it;
@@ -130,11 +167,13 @@ class Prefilter:
     def __init__(self, addresses: Iterable[str], v4_starts: Sequence[int],
                  v4_ends: Sequence[int], domains: Iterable[str], urls: Iterable[str],
                  emails: Iterable[str], hashes: Iterable[str]) -> None:
-        self.addresses = _strings(addresses)
+        quads = pa.array([a for a in addresses if re.fullmatch(_IPV4, a)], pa.string())
+        self.exact_v4 = np.unique(_quads(quads)[0]) if len(quads) \
+            else np.zeros(0, dtype=np.uint64)
         self.v4_starts = np.asarray(v4_starts, dtype=np.uint64)
         self.v4_ends = np.asarray(v4_ends, dtype=np.uint64)
-        self.emails = _strings(emails)
-        self.hashes = _strings(hashes)
+        self.emails = _Set.of(emails)
+        self.hashes = _Set.of(hashes)
         names = set(domains)
         hosts = {_url_host(url) for url in urls}
         self.domain_sets = self._suffix_sets(names)
@@ -144,9 +183,9 @@ class Prefilter:
             "url": self._url, "email": self._email, "hash": self._hash}
 
     @staticmethod
-    def _suffix_sets(names: set[str]) -> tuple[pa.Array, pa.Array]:
-        two = {t for t in map(_last_two, names) if t is not None}
-        return _strings(two), _strings(n for n in names if "." not in n)
+    def _suffix_sets(names: set[str]) -> tuple[_Set, _Set]:
+        return (_Set.of(t for t in map(_last_two, names) if t is not None),
+                _Set.of(n for n in names if "." not in n))
 
     def maybe(self, key: str, values: pa.Array) -> Flags:
         """Per value (distinct, no nulls): may the ``key`` lookup match it?"""
@@ -158,28 +197,28 @@ class Prefilter:
         return found
 
     def _ip(self, values: pa.Array) -> Flags:
-        found = _np(pc.is_in(values, value_set=self.addresses))
         quad = _np(pc.match_substring_regex(values, _IPV4))
-        found |= ~quad
-        if quad.any() and len(self.v4_starts):
+        found = ~quad
+        if quad.any():
             at = np.flatnonzero(quad)
-            parts = pc.split_pattern(values.take(pa.array(at)), ".")
-            octets = np.asarray(pc.list_flatten(parts).cast(pa.uint16()).to_numpy(),
-                                dtype=np.uint64).reshape(-1, 4)
-            number = (octets[:, 0] << 24) | (octets[:, 1] << 16) | (octets[:, 2] << 8) \
-                | octets[:, 3]
+            number, valid = _quads(values.take(pa.array(at)))
+            place = np.searchsorted(self.exact_v4, number)
+            exact = (place < len(self.exact_v4)) & \
+                (self.exact_v4[np.minimum(place, len(self.exact_v4) - 1)] == number) \
+                if len(self.exact_v4) else np.zeros(len(at), dtype=bool)
             slot = np.searchsorted(self.v4_starts, number, side="right") - 1
-            inside = (slot >= 0) & (number <= self.v4_ends[np.maximum(slot, 0)])
-            found[at] |= inside & (octets <= 255).all(axis=1)
+            inside = (slot >= 0) & (number <= self.v4_ends[np.maximum(slot, 0)]) \
+                if len(self.v4_starts) else np.zeros(len(at), dtype=bool)
+            found[at] = exact | (inside & valid)
         return found
 
     @staticmethod
-    def _domain(values: pa.Array, sets: tuple[pa.Array, pa.Array]) -> Flags:
+    def _domain(values: pa.Array, sets: tuple[_Set, _Set]) -> Flags:
         names = pc.ascii_lower(pc.utf8_rtrim(values, characters="."))
         address = _np(pc.match_substring_regex(names, r"[0-9]$|:"))
         two = pc.struct_field(pc.extract_regex(names, _LAST_TWO), [0])
         one = pc.struct_field(pc.extract_regex(names, _LAST_ONE), [0])
-        listed = _np(pc.is_in(two, value_set=sets[0])) | _np(pc.is_in(one, value_set=sets[1]))
+        listed = sets[0].test(two) | sets[1].test(one)
         return _np(pc.greater(pc.binary_length(names), 0)) & (address | listed)
 
     def _url(self, values: pa.Array) -> Flags:
@@ -202,12 +241,12 @@ class Prefilter:
         if not found.any():
             return found
         at = np.flatnonzero(found)
-        exact = _np(pc.is_in(text.take(pa.array(at)), value_set=self.emails))
+        exact = self.emails.test(text.take(pa.array(at)))
         found[at] = exact | self._domain(domain.take(pa.array(at)), self.domain_sets)
         return found
 
     def _hash(self, values: pa.Array) -> Flags:
-        return _np(pc.is_in(pc.ascii_lower(values), value_set=self.hashes))
+        return self.hashes.test(pc.ascii_lower(values))
 
 
 def _url_host(url: str) -> str:
@@ -235,6 +274,9 @@ def read_selected(path: Path, source: LogSource, prefilter: Prefilter, positive:
                   block_bytes: int | None = None) -> FastRead | None:
     """Read one log file the fast way; None when it needs the reference reader.
 
+    A helper thread reads and parses the next block (pyarrow and numpy, which release the
+    GIL) while this thread selects the records of the current one.
+
     Args:
         path: the log file.
         source: its mapping table.
@@ -243,20 +285,28 @@ def read_selected(path: Path, source: LogSource, prefilter: Prefilter, positive:
         block_bytes: bytes parsed at a time (default :data:`BLOCK_BYTES`).
 
     Returns:
-        The :class:`FastRead`, or None (unreadable file, or one whose records are not its
-        lines, see the module docstring); nothing of the file has been reported then.
+        The :class:`FastRead`, or None (unreadable file, one whose records are not its lines,
+        see the module docstring, or one pyarrow fails on); nothing of the file has been
+        reported then.
     """
     try:
         handle = path.open("rb")
     except OSError:
         return None
-    with handle:
+    with handle, ThreadPoolExecutor(max_workers=1) as helper:
         try:
             reader: _Reader = _CsvReader(path, source) if source.format == "csv" \
                 else _JsonReader(path, source)
-            for block in _blocks(handle, block_bytes or BLOCK_BYTES):
-                reader.block(block, prefilter, positive)
-        except Unsupported:
+            blocks = _blocks(handle, block_bytes or BLOCK_BYTES)
+            pending = helper.submit(reader.prepare_next, blocks)
+            while True:
+                more, parsed = pending.result()
+                if not more:
+                    break
+                pending = helper.submit(reader.prepare_next, blocks)
+                if parsed is not None:
+                    reader.select(parsed, prefilter, positive)
+        except (Unsupported, pa.ArrowException):
             return None
         return reader.finish()
 
@@ -280,12 +330,13 @@ def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
 @dataclass(slots=True)
 class _Lines:
     """Line offsets of a block: ``starts``, ``ends`` (after the line break) and ``content``
-    (end without the line break)."""
+    (end without the line break); ``crlf`` counts CRLF line breaks."""
 
     data: npt.NDArray[np.uint8]
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
     content: npt.NDArray[np.int64]
+    crlf: int
 
     @classmethod
     def of(cls, block: bytes) -> _Lines:
@@ -296,8 +347,8 @@ class _Lines:
         starts = np.zeros(len(ends), dtype=np.int64)
         starts[1:] = ends[:-1]
         content = ends - (data[np.maximum(ends - 1, 0)] == 10)
-        content -= (content > starts) & (data[np.maximum(content - 1, 0)] == 13)
-        return cls(data, starts, ends, content)
+        crlf = (content > starts) & (data[np.maximum(content - 1, 0)] == 13)
+        return cls(data, starts, ends, content - crlf, int(np.count_nonzero(crlf)))
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -308,11 +359,15 @@ class _Lines:
         return pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(offsets),
                                                 pa.py_buffer(block))
 
+    def text(self, block: bytes, at: int) -> str:
+        """Line ``at`` with its line break, as the reference reads it."""
+        return block[self.starts[at]:self.ends[at]].decode("utf-8")
 
-def _check_text(block: bytes) -> None:
+
+def _check_text(block: bytes, lines: _Lines) -> None:
     """Raise :class:`Unsupported` unless the block reads as the reference reads it: UTF-8, and
     line breaks LF or CRLF (Python's newline="" also breaks lines at a lone CR)."""
-    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+    if b"\r" in block and block.count(b"\r") != lines.crlf:
         raise Unsupported("a carriage return outside CRLF")
     if not block.isascii():
         try:
@@ -336,18 +391,62 @@ def _select(prefilter: Prefilter, positive: Positive, key: str, values: pa.Array
     return flags[np.asarray(encoded.indices.to_numpy(), dtype=np.int64)]
 
 
+@dataclass(slots=True)
+class _Parsed:
+    """One block ready for selection.
+
+    Attributes:
+        block, lines: its bytes and lines.
+        first: the number of its first line (CSV: also its row number).
+        tables: Arrow tables of the match columns, each with the block line of every row.
+        reference: lines the reference code reads whatever their values.
+        records: records the tables hold.
+    """
+
+    block: bytes
+    lines: _Lines
+    first: int
+    tables: list[tuple[pa.Table, npt.NDArray[np.intp]]]
+    reference: Flags
+    records: int
+
+
+
 class _Reader:
-    """Common state: the file, its mapping, selected records and problems."""
+    """One file: :meth:`prepare` parses a block (helper thread, in file order), :meth:`select`
+    picks and re-reads its records (calling thread, in file order)."""
 
     def __init__(self, path: Path, source: LogSource) -> None:
         self.path, self.source = path, source
         self.result = FastRead()
         self.bad = BadRecords(path, self.result.problems)
         self.keys = {c: lookup_key(r) for c, r in source.columns if r in MATCH_ROLES}
-        self.line = 1  # number of the next line of the file
+        self.line = 1  # number of the next line of the file (prepare only)
 
-    def block(self, block: bytes, prefilter: Prefilter, positive: Positive) -> None:
-        """Read one block of whole lines."""
+    def prepare_next(self, blocks: Iterator[bytes]) -> tuple[bool, _Parsed | None]:
+        """``(False, None)`` at the end of the file, else ``(True, the next block parsed or
+        None when it holds no record)``."""
+        block = next(blocks, None)
+        return (False, None) if block is None else (True, self.prepare(block))
+
+    def prepare(self, block: bytes) -> _Parsed | None:
+        """Check and parse one block of whole lines."""
+        raise NotImplementedError
+
+    def select(self, parsed: _Parsed, prefilter: Prefilter, positive: Positive) -> None:
+        """Select the records of a parsed block and read them with the reference code."""
+        chosen = parsed.reference.copy()
+        for table, at in parsed.tables:
+            chosen[at[self.selected(table, prefilter, positive)]] = True
+        self.result.records += parsed.records
+        self.emit(parsed, np.flatnonzero(chosen))
+
+    def selected(self, table: pa.Table, prefilter: Prefilter, positive: Positive) -> Flags:
+        """Per row of ``table``: does a match column hold a value the reference matches?"""
+        raise NotImplementedError
+
+    def emit(self, parsed: _Parsed, chosen: npt.NDArray[np.intp]) -> None:
+        """Read the chosen lines with the reference code into a chunk."""
         raise NotImplementedError
 
     def finish(self) -> FastRead:
@@ -389,23 +488,23 @@ class _CsvReader(_Reader):
         else:
             self.wanted = wanted
             self.width = max(i for _, i in wanted) + 1
+        self.line += 1
         return block[cut:]
 
-    def block(self, block: bytes, prefilter: Prefilter, positive: Positive) -> None:
+    def prepare(self, block: bytes) -> _Parsed | None:
         if b"\0" in block:
             raise Unsupported("a NUL byte")
-        _check_text(block)
         if self.header is None:
+            header = block[:block.find(b"\n") + 1 or len(block)]
+            _check_text(header, _Lines.of(header))
             block = self._start(block)
-            self.line += 1
         if self.skipped or not block:
-            return
+            return None
         lines = _Lines.of(block)
-        first_line = self.line
-        self.line += len(lines)
+        _check_text(block, lines)
         if int((lines.ends - lines.starts).max()) > csv.field_size_limit():
             raise Unsupported("a line longer than the csv module's field limit")
-        blank = lines.content == lines.starts
+        first, self.line = self.line, self.line + len(lines)
         array = lines.array(block) if b'"' in block else None
         if array is not None:
             quoted = _np(pc.match_substring(array, '"'))
@@ -414,20 +513,15 @@ class _CsvReader(_Reader):
             if not shapes.all():
                 raise Unsupported("a line whose quoting the fast path does not read")
         table, irregular = self._parse(block, lines, array)
-        regular = np.flatnonzero(~blank & ~irregular)
+        regular = np.flatnonzero((lines.content > lines.starts) & ~irregular)
         if table.num_rows != len(regular):
             raise Unsupported("pyarrow and the line count disagree")
-        chosen = irregular.copy()
-        for name, index in self.wanted:
-            key = self.keys.get(name)
-            if key is not None and f"c{index}" in table.column_names:
-                values = table.column(f"c{index}").combine_chunks()
-                chosen[regular[_select(prefilter, positive, key, values)]] = True
-        self.result.records += len(lines)
-        self._emit(block, lines, np.flatnonzero(chosen), first_line)
+        return _Parsed(block, lines, first, [(table, regular)], irregular, len(lines))
 
     def _parse(self, block: bytes, lines: _Lines, array: pa.Array | None,
                ) -> tuple[pa.Table, Flags]:
+        """The match columns of the block's lines of as many fields as the header, and which
+        other lines are not blank."""
         assert self.header is not None
         width = len(self.header)
         names = [f"c{i}" for i in range(width)]
@@ -438,10 +532,10 @@ class _CsvReader(_Reader):
             invalid.append(1)
             return "skip"
 
-        longest = int((lines.ends - lines.starts).max()) if len(lines) else 0
+        longest = int((lines.ends - lines.starts).max())
         table = pa_csv.read_csv(
             pa.py_buffer(block),
-            read_options=pa_csv.ReadOptions(column_names=names,
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=CSV_THREADS,
                                             block_size=max(1 << 20, 2 * longest + 2)),
             parse_options=pa_csv.ParseOptions(
                 delimiter=self.delimiter, quote_char='"' if array is not None else False,
@@ -459,14 +553,22 @@ class _CsvReader(_Reader):
             irregular = (lines.content > lines.starts) & (fields != width)
         return table, irregular
 
-    def _emit(self, block: bytes, lines: _Lines, chosen: npt.NDArray[np.intp],
-              first_number: int) -> None:
+    def selected(self, table: pa.Table, prefilter: Prefilter, positive: Positive) -> Flags:
+        chosen = np.zeros(table.num_rows, dtype=bool)
+        for name, index in self.wanted:
+            key = self.keys.get(name)
+            if key is not None:
+                values = table.column(f"c{index}").combine_chunks()
+                chosen |= _select(prefilter, positive, key, values)
+        return chosen
+
+    def emit(self, parsed: _Parsed, chosen: npt.NDArray[np.intp]) -> None:
         numbers: list[int] = []
         rows: list[list[str]] = []
         for at in chosen.tolist():
-            text = block[lines.starts[at]:lines.ends[at]].decode("utf-8")
-            number = first_number + at
-            row = next(csv.reader([text], delimiter=self.delimiter), [])
+            number = parsed.first + at
+            row = next(csv.reader([parsed.lines.text(parsed.block, at)],
+                                  delimiter=self.delimiter), [])
             rows.append(csv_padded(row, number, self.width, self.bad))
             numbers.append(number)
         if rows:
@@ -489,7 +591,7 @@ class _JsonReader(_Reader):
     def __init__(self, path: Path, source: LogSource) -> None:
         super().__init__(path, source)
         self.names = [c for c, _ in source.columns]
-        self.paths: list[_Path] | None = None
+        self.paths: list[_Path] = []
         self.schema: pa.Schema | None = None
 
     def _types(self, block: bytes, lines: _Lines, regular: Flags) -> None:
@@ -503,10 +605,9 @@ class _JsonReader(_Reader):
                 continue
             if isinstance(obj, dict):
                 for column in lists:
-                    value = _raw(obj, column)
+                    value = json_value(obj, column)
                     lists[column] += 1 if isinstance(value, list) else \
                         -1 if isinstance(value, str) else 0
-        paths: list[_Path] = []
         tree: dict[str, Any] = {}
         for column, votes in lists.items():
             if "" in column.split("."):
@@ -515,47 +616,47 @@ class _JsonReader(_Reader):
             _place(tree, [column], kind)
             if "." in column:
                 _place(tree, column.split("."), kind)
-            paths.append(_Path(column, votes > 0, self.keys[column]))
-        self.paths = paths
+            self.paths.append(_Path(column, votes > 0, self.keys[column]))
         self.schema = pa.schema([pa.field(k, _arrow_type(v)) for k, v in tree.items()])
 
-    def block(self, block: bytes, prefilter: Prefilter, positive: Positive) -> None:
-        _check_text(block)
+    def prepare(self, block: bytes) -> _Parsed | None:
         lines = _Lines.of(block)
+        _check_text(block, lines)
         if not len(lines):
-            return
-        first_line = self.line
-        self.line += len(lines)
+            return None
+        first, self.line = self.line, self.line + len(lines)
         blank = lines.content == lines.starts
         opens = lines.data[np.minimum(lines.starts, len(block) - 1)] == ord("{")
         closes = lines.data[np.maximum(lines.content - 1, 0)] == ord("}")
         regular = ~blank & opens & closes
         if self.schema is None:
             self._types(block, lines, regular)
-        chosen = ~blank & ~regular
-        parsed = np.zeros(len(lines), dtype=bool)
+        reference = ~blank & ~regular
         rows = np.flatnonzero(regular)
+        tables: list[tuple[pa.Table, npt.NDArray[np.intp]]] = []
         if len(rows):
-            buffer, offsets = _compact(block, lines, rows, bool(chosen.any()))
+            buffer, offsets = _compact(block, lines, rows, bool(reference.any()))
             failed: list[int] = []
             for table, low, high in self._parse(buffer, offsets, 0, len(rows), failed):
-                at = rows[low:high]
-                parsed[at] = True
-                chosen[at] |= self._selected(table, prefilter, positive)
-            chosen[rows[failed]] = True
-        self.result.records += int(parsed.sum())
-        self._emit(block, lines, np.flatnonzero(chosen), parsed, first_line)
+                tables.append((table, rows[low:high]))
+            reference[rows[failed]] = True
+        return _Parsed(block, lines, first, tables, reference,
+                       sum(table.num_rows for table, _ in tables))
 
     def _parse(self, buffer: pa.Buffer, offsets: npt.NDArray[np.int64], low: int,
                high: int, failed: list[int]) -> list[tuple[pa.Table, int, int]]:
         """Parse lines ``low:high`` of ``buffer``, halving pieces pyarrow refuses; the lines
-        of refused pieces of at most :data:`JSON_SPLIT_LINES` lines go to ``failed``."""
+        of refused pieces of at most :data:`JSON_SPLIT_LINES` lines go to ``failed``.
+
+        Every piece starts at a ``{…}`` line: pyarrow is never handed a buffer whose first
+        JSON document is not an object."""
         piece = buffer.slice(int(offsets[low]), int(offsets[high] - offsets[low]))
         longest = int(np.diff(offsets[low:high + 1]).max())
         try:
             table = pa_json.read_json(
                 pa.BufferReader(piece),
-                read_options=pa_json.ReadOptions(block_size=max(1 << 20, 2 * longest + 2)),
+                read_options=pa_json.ReadOptions(use_threads=JSON_THREADS,
+                                                 block_size=max(1 << 20, 2 * longest + 2)),
                 parse_options=pa_json.ParseOptions(explicit_schema=self.schema,
                                                    unexpected_field_behavior="ignore"))
             if table.num_rows == high - low:
@@ -569,8 +670,7 @@ class _JsonReader(_Reader):
         return [*self._parse(buffer, offsets, low, middle, failed),
                 *self._parse(buffer, offsets, middle, high, failed)]
 
-    def _selected(self, table: pa.Table, prefilter: Prefilter, positive: Positive) -> Flags:
-        assert self.paths is not None
+    def selected(self, table: pa.Table, prefilter: Prefilter, positive: Positive) -> Flags:
         chosen = np.zeros(table.num_rows, dtype=bool)
         for column in self.paths:
             values = _column(table, column.path)
@@ -586,22 +686,19 @@ class _JsonReader(_Reader):
                 chosen |= _select(prefilter, positive, column.key, pc.fill_null(values, ""))
         return chosen
 
-    def _emit(self, block: bytes, lines: _Lines, chosen: npt.NDArray[np.intp], parsed: Flags,
-              first_number: int) -> None:
+    def emit(self, parsed: _Parsed, chosen: npt.NDArray[np.intp]) -> None:
         numbers: list[int] = []
         rows: list[tuple[str, ...]] = []
         for at in chosen.tolist():
-            number = first_number + at
-            text = block[lines.starts[at]:lines.ends[at]].decode("utf-8")
-            row = json_record(text, number, self.names, self.bad)
-            if row is None:
-                if parsed[at]:
-                    raise Unsupported(f"line {number}: pyarrow read what json.loads refuses")
-                continue
-            if not parsed[at]:
-                self.result.records += 1
-            rows.append(row)
-            numbers.append(number)
+            number = parsed.first + at
+            row = json_record(parsed.lines.text(parsed.block, at), number, self.names, self.bad)
+            if parsed.reference[at]:
+                self.result.records += row is not None
+            elif row is None:
+                raise Unsupported(f"line {number}: pyarrow read what json.loads refuses")
+            if row is not None:
+                rows.append(row)
+                numbers.append(number)
         if rows:
             self.result.chunks.append(Chunk(numbers, dict(zip(
                 self.names, zip(*rows, strict=True), strict=True))))
@@ -621,18 +718,6 @@ def _compact(block: bytes, lines: _Lines, rows: npt.NDArray[np.intp], gaps: bool
     offsets = np.zeros(len(rows) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(lengths)
     return pa.py_buffer(lines.data[mask].tobytes()), offsets
-
-
-def _raw(obj: dict[str, Any], path: str) -> Any:
-    """The value :func:`caresec.intel.logs._lookup` reads, before it is made text."""
-    value: Any = obj.get(path)
-    if value is None and "." in path:
-        value = obj
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-            if value is None:
-                break
-    return value
 
 
 def _place(tree: dict[str, Any], parts: list[str], kind: pa.DataType) -> None:

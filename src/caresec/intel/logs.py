@@ -315,7 +315,9 @@ def _csv_chunks(handle: Any, path: Path, source: LogSource, sink: list[InputProb
     bad.close()
 
 
-def _lookup(obj: dict[str, Any], path: str) -> str:
+def json_value(obj: dict[str, Any], path: str) -> Any:
+    """The value of a mapped JSON column: ``obj[path]`` when present and not null, else, for a
+    dotted path, the value reached key by key (None when absent)."""
     value: Any = obj.get(path)
     if value is None and "." in path:
         value = obj
@@ -323,6 +325,11 @@ def _lookup(obj: dict[str, Any], path: str) -> str:
             value = value.get(part) if isinstance(value, dict) else None
             if value is None:
                 break
+    return value
+
+
+def _lookup(obj: dict[str, Any], path: str) -> str:
+    value = json_value(obj, path)
     if value is None:
         return ""
     if isinstance(value, list):

@@ -11,6 +11,11 @@ No pairwise loop: each distinct log value is looked up once (per run) in
 Per chunk of records, each column's distinct values are intersected with the set of known
 positive values at C speed; only chunks holding a hit are scanned record by record.
 
+Files are read by :mod:`caresec.intel.fastmatch` where it applies (vectorized parsing and
+selection of the records that can match, which are then read and matched here, record by
+record, exactly as the reference reader :func:`~caresec.intel.logs.read_chunks` would); the
+others, and every file while a pattern is evaluated on all records, by the reference reader.
+
 Patterns that need a full evaluator (:class:`~caresec.model.intel.PatternIndicator` with
 support ``evaluated``) are checked with stix2-matcher on the record turned into STIX observed
 data: on the records holding one of their candidate values, or, without candidates, on every
@@ -33,7 +38,7 @@ from typing import Any
 
 from stix2matcher.matcher import Pattern as StixMatcherPattern
 
-from caresec.intel.fastmatch import Prefilter, read_selected
+from caresec.intel.fastmatch import Prefilter, lookup_key, read_selected
 from caresec.intel.logs import (
     HASH_ROLES,
     INTERNAL_ROLES,
@@ -342,14 +347,6 @@ class _Run:
         self.entry_of: dict[str, Entry] = {}
         self.suppressed: dict[tuple[int, str], tuple[int, str, str]] = {}
 
-    @staticmethod
-    def cache_key(role: str) -> str:
-        if role in IP_ROLES:
-            return "ip"
-        if role in HASH_ROLES:
-            return "hash"
-        return role
-
     def positive(self, key: str, values: list[str]) -> set[str]:
         """Those of ``values`` the ``key`` lookup matches (looked up once per run)."""
         return self.caches[key].hits(tuple(values))
@@ -369,7 +366,7 @@ class _Run:
         roles = dict(source.columns)
         hits: dict[int, list[tuple[str, Match]]] = {}
         for column, values in chunk.columns.items():
-            key = self.cache_key(roles[column])
+            key = lookup_key(roles[column])
             cache = self.caches.get(key)
             if cache is None:
                 continue

@@ -113,8 +113,9 @@ class AccessCase:
         user_id: the workforce member whose account made the accesses.
         user_role, user_department: from the roster (or as logged).
         score: 0–100, higher first; see ``docs/access-review.md`` for how it is built.
-        patient: the patient's keyed pseudonym (or id when the user opted in); ``""`` when the
-            case spans several patients (volume, after-hours, new workstation).
+        patient: the patient's keyed pseudonym (:mod:`caresec.privacy`), or the id when the
+            user opted in; ``""`` when the case spans several patients (volume, after-hours,
+            new workstation, after-termination).
         patients: number of distinct patients touched by the case's events.
         event_ids: the events behind the case, in time order.
         first_event, last_event: UTC times of the first and last of them.

@@ -49,7 +49,7 @@ from caresec.access.generator.hospital import (
 )
 from caresec.access.generator.misuse import Incident, Planter
 from caresec.access.ingest.timeparse import zone
-from caresec.access.schema import EVENT_SCHEMA, TIMESTAMP
+from caresec.access.schema import EVENT_SCHEMA, TIMESTAMP, UNIQUE_IDS_KEY
 
 HISTORY_DAYS = 14
 BASELINE_DAYS = 7
@@ -197,10 +197,13 @@ def _local_to_utc(config: GeneratorConfig, loc: np.ndarray) -> np.ndarray:
                         tzinfo=UTC).timestamp())
     lo = int(np.floor_divide(loc.min(), DAY)) if len(loc) else 0
     hi = int(np.floor_divide(loc.max(), DAY)) + 1 if len(loc) else 1
-    offsets = np.array([
-        int((datetime.combine(config.start + timedelta(days=d), datetime.min.time())
-             + timedelta(hours=12)).replace(tzinfo=tz).utcoffset().total_seconds())  # type: ignore[union-attr]
-        for d in range(lo, hi + 1)], dtype=np.int64)
+
+    def noon_offset(d: int) -> int:
+        noon = datetime.combine(config.start + timedelta(days=d), datetime.min.time())
+        delta = (noon + timedelta(hours=12)).replace(tzinfo=tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    offsets = np.array([noon_offset(d) for d in range(lo, hi + 1)], dtype=np.int64)
     day = np.floor_divide(loc, DAY) - lo
     micros: np.ndarray = (base + loc - offsets[day]) * 1_000_000
     return micros
@@ -442,7 +445,9 @@ def write_generated(gen: Generated, out_dir: Path, *, events_format: str = "csv"
             old.unlink()
         for i, table in enumerate(event_tables(gen, chunk_touches=chunk_touches,
                                                source=f"generated-{gen.config.seed}")):
-            pq.write_table(table, path / f"part-{i:04d}.parquet", compression="zstd",
+            # ids are numbered sequentially: unique within the file, ranges disjoint
+            flagged = table.replace_schema_metadata({UNIQUE_IDS_KEY: "true"})
+            pq.write_table(flagged, path / f"part-{i:04d}.parquet", compression="zstd",
                            row_group_size=1 << 20)
     truth = out_dir / "ground-truth.json"
     truth.write_text(json.dumps(truth_document(gen), indent=1) + "\n", encoding="utf-8")

@@ -6,7 +6,8 @@ the same wrapped in RFC 5424 syslog, and CSV with a column mapping.
 
 Each input file becomes one Parquet file named after it and a digest of its absolute path, so a
 re-run overwrites rather than adds (idempotent); a file that fails part-way keeps the rows read
-before the failure, and the other files are unaffected. Duplicate event ids (within or across
+before the failure, and the other files are unaffected. Each Parquet file records whether its
+event ids are unique (key ``caresec.unique_event_ids``). Duplicate event ids (within or across
 files) are dropped at review, keeping the first by file and row, and counted.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from caresec.access.ingest.atna import read_atna_events
@@ -26,7 +28,12 @@ from caresec.access.ingest.csv_events import read_csv_events
 from caresec.access.ingest.fhir import read_fhir_events
 from caresec.access.ingest.mapping import ColumnMapping
 from caresec.access.ingest.problems import ProblemLog
-from caresec.access.schema import EVENT_SCHEMA, events_to_table
+from caresec.access.schema import (
+    EVENT_SCHEMA,
+    UNIQUE_IDS_KEY,
+    events_to_table,
+    with_unique_flag,
+)
 from caresec.model.problems import InputProblem
 
 _SYSLOG = re.compile(rb"^<\d{1,3}>1 ")
@@ -198,14 +205,18 @@ def _write_csv(path: Path, shown: str, target: Path, mapping: ColumnMapping | No
     count = 0
     partial = target.with_suffix(".partial")
     writer: pq.ParquetWriter | None = None
+    ids: list[pa.Array] = []
     try:
         for table in read_csv_events(path, shown, mapping=mapping, timezone=timezone, log=log):
             if writer is None:
                 writer = pq.ParquetWriter(partial, EVENT_SCHEMA, compression="zstd")
             writer.write_table(table)
+            ids.extend(table.column("event_id").chunks)
             count += table.num_rows
     finally:
         if writer is not None:
+            unique = pc.count_distinct(pa.chunked_array(ids, pa.string())).as_py() == count
+            writer.add_key_value_metadata({UNIQUE_IDS_KEY: "true" if unique else "false"})
             writer.close()
     if writer is not None:
         partial.replace(target)
@@ -214,7 +225,7 @@ def _write_csv(path: Path, shown: str, target: Path, mapping: ColumnMapping | No
 
 def _atomic_write(table: pa.Table, target: Path) -> None:
     partial = target.with_suffix(".partial")
-    pq.write_table(table, partial, compression="zstd")
+    pq.write_table(with_unique_flag(table), partial, compression="zstd")
     partial.replace(target)
 
 
