@@ -106,3 +106,17 @@ def test_cli_writes_every_report(org: Path, tmp_path: Path) -> None:
     for section in ("ocr-elements", "controls", "contradictions", "cpg", "hicp", "nprm",
                     "register", "plan", "changes"):
         assert f'<section id="{section}">' in html
+
+
+def test_an_unreadable_sbom_leaves_its_asset_not_assessed(org: Path) -> None:
+    # Regression (found by a tester): truncating HL7-01's SBOM made its vulnerabilities vanish
+    # with no trace on the asset. The inventory names mirth-interface-engine.cdx.json for HL7-01.
+    sbom = org / "sboms" / "mirth-interface-engine.cdx.json"
+    sbom.write_bytes(sbom.read_bytes()[:400])
+    result = run_audit(org, today=TODAY, record_run=False)
+    entries = [n for n in result.not_assessed if n.component.bom_ref == "(whole SBOM)"]
+    assert [(n.component.asset_ids, n.component.sbom_id) for n in entries] == [
+        (("HL7-01",), "mirth-interface-engine.cdx.json")
+    ]
+    assert entries[0].reason.startswith("the SBOM could not be read: malformed JSON")
+    assert any(f.kind == "not-assessed" and f.asset_ids == ("HL7-01",) for f in result.findings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,17 +23,22 @@ from caresec.collect.sbom import collect_sboms
 from caresec.errors import CaresecError
 from caresec.extension import AuditContext, CapabilityRegistry
 from caresec.model import (
+    Asset,
     AuditResult,
     CapabilityResult,
+    Component,
     Facts,
     FindingStatement,
     FindingStatus,
     InputProblem,
+    NotAssessed,
     PlanStatusEntry,
     ProblemSeverity,
     RiskResponse,
+    Sbom,
     VulnerabilityMatch,
 )
+from caresec.redact import reveal_phi
 from caresec.risk import (
     assess_risks,
     compare_runs,
@@ -92,6 +98,7 @@ def run_audit(
     say("Reading SBOMs")
     sboms, sbom_problems = collect_sboms(org, assets)
     facts = Facts(assets=assets, sboms=sboms, problems=(*inventory_problems, *sbom_problems))
+    unread = unread_sboms(assets, sboms, sbom_problems)
 
     say("Importing advisory feeds (cached)")
     with FeedStore.open(org.root / STORE_FILE) as store:
@@ -100,7 +107,9 @@ def run_audit(
         say(f"Matching {len(components)} components")
         kev = store.kev()
         epss_lookup = store.epss_lookup()
-        matches, not_assessed = match_components(components, store, kev, epss_lookup)
+        matches, not_assessed = match_components(
+            components, store, kev, epss_lookup, covered=store.ecosystems()
+        )
         registry = capabilities if capabilities is not None else CapabilityRegistry.default()
         context = AuditContext(
             org=org, assets=assets, sboms=sboms, matches=tuple(matches),
@@ -113,6 +122,7 @@ def run_audit(
 
     assessed_keys = frozenset[str]().union(*(c.assessed_component_keys for c in added))
     not_assessed = [
+        *unread,
         *(n for n in not_assessed if n.component.key not in assessed_keys),
         *(n for c in added for n in c.not_assessed),
     ]
@@ -121,15 +131,17 @@ def run_audit(
     activities = frozenset[str]().union(*(c.activities for c in added))
 
     say("Reading answers and risk decisions")
+    reveal, reveal_problems = reveal_phi(org.settings)
     answers, answer_problems = collect_answers(org)
     no_responses: tuple[RiskResponse, ...] = ()
     responses, response_problems = _read_decisions(
-        org.root / RESPONSES_FILE, RESPONSES_FILE, parse_risk_responses, "risk-responses",
-        no_responses,
+        org.root / RESPONSES_FILE, RESPONSES_FILE,
+        partial(parse_risk_responses, reveal_phi=reveal), "risk-responses", no_responses,
     )
     no_status: dict[str, PlanStatusEntry] = {}
     recorded, status_problems = _read_decisions(
-        org.root / STATUS_FILE, STATUS_FILE, parse_plan_status, "plan-status", no_status
+        org.root / STATUS_FILE, STATUS_FILE, partial(parse_plan_status, reveal_phi=reveal),
+        "plan-status", no_status,
     )
     policy, policy_problems = remediation_policy(org.settings)
     with RunStore.open(org.root / RUNS_FILE) as history:
@@ -174,8 +186,8 @@ def run_audit(
         findings=assessment.findings,
         risks=assessment.risks,
         problems=(*facts.problems, *feed_problems, *(p for c in added for p in c.problems),
-                  *answer_problems, *response_problems, *status_problems, *policy_problems,
-                  *assessment.problems),
+                  *reveal_problems, *answer_problems, *response_problems, *status_problems,
+                  *policy_problems, *assessment.problems),
         feeds=tuple(feeds),
         kev=dict(kev),
         epss=dict(epss),
@@ -186,6 +198,33 @@ def run_audit(
         judged_on=judged_on,
         capabilities=tuple(added),
     )
+
+
+def unread_sboms(
+    assets: Sequence[Asset], sboms: Sequence[Sbom], problems: Sequence[InputProblem]
+) -> list[NotAssessed]:
+    """One *not assessed* entry per asset and SBOM it names that could not be read, so the
+    asset's software is never taken as clean when its SBOM is broken or missing.
+
+    The entry's component stands for the whole SBOM (``bom_ref`` ``(whole SBOM)``); the reason
+    quotes the input problem of that file when there is one.
+    """
+    read = {sbom.sbom_id for sbom in sboms}
+    reasons: dict[str, str] = {}
+    for problem in problems:
+        if problem.severity is ProblemSeverity.ERROR:
+            reasons.setdefault(problem.file, problem.message)
+    entries: list[NotAssessed] = []
+    for asset in assets:
+        for sbom_file in asset.sbom_files:
+            if sbom_file in read:
+                continue
+            why = next((m for f, m in reasons.items() if f.endswith(sbom_file)), "not found")
+            component = Component(bom_ref="(whole SBOM)", name=f"every component of {sbom_file}",
+                                  version="", sbom_id=sbom_file, asset_ids=(asset.asset_id,))
+            entries.append(NotAssessed(component=component,
+                                       reason=f"the SBOM could not be read: {why}"))
+    return entries
 
 
 def run_capabilities(

@@ -419,3 +419,22 @@ def test_a_bad_range_does_not_hide_a_good_one_of_the_same_advisory() -> None:
     matches, not_assessed = match_one([adv], "pkg:gem/demo@1.0")
     assert [m.fixed_versions for m in matches] == [("3.0",)]
     assert not_assessed == []
+
+
+def test_a_component_of_an_ecosystem_the_feeds_do_not_cover_is_not_assessed() -> None:
+    # Regression: a Maven SBOM matched against a PyPI-only feed was reported with
+    # "0 vulnerabilities" and no not-assessed entry, i.e. as clean.
+    adv = advisory("PYSEC-c", (), "PyPI", "demo", (("introduced", "0"), ("fixed", "2")))
+    components = [
+        component("pkg:pypi/demo@1.0", ref="py"),
+        component("pkg:maven/org.example/lib@1.0", ref="mvn"),
+    ]
+    matches, not_assessed = match_components(
+        components, FakeSource([adv]), {}, {}, covered=frozenset({"PyPI"})
+    )
+    assert [m.component.bom_ref for m in matches] == ["py"]
+    assert [(n.component.bom_ref, n.reason) for n in not_assessed] == [
+        ("mvn", "the feeds hold no Maven advisories, so this component was not checked")
+    ]
+    # Without the coverage set the caller vouches for the source: no not-assessed entry.
+    assert match_components(components[1:], FakeSource([adv]), {}, {})[1] == []

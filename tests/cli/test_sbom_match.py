@@ -93,13 +93,15 @@ def test_cyclonedx_examples_run_with_the_pypa_feed(feeds: Path, shared_data: Pat
                                                    tmp_path: Path) -> None:
     cache = str(tmp_path / "cache.sqlite")
     expected = {
-        # name: (components, matches, not assessed) — no example has pypi components, so the
-        # PyPA feed matches nothing; Packagist (laravel) is not supported, so not assessed.
+        # name: (components, matches, not assessed) — no example has pypi components and the
+        # PyPA feed holds only PyPI advisories, so nothing matches and every component is
+        # "not assessed" (Packagist is unsupported; Maven, Go and npm are not in the feed),
+        # never reported clean.
         "laravel-7.12.0/bom.1.4.json": (62, 0, 62),
-        "dropwizard-1.3.15/bom.json": (167, 0, 0),
-        "dropwizard-1.3.15/bom.xml": (167, 0, 0),
-        "proton-bridge/proton-bridge-v1.8.0.bom.json": (201, 0, 0),
-        "juice-shop/v11.1.2/bom.json": (840, 0, 0),
+        "dropwizard-1.3.15/bom.json": (167, 0, 167),
+        "dropwizard-1.3.15/bom.xml": (167, 0, 167),
+        "proton-bridge/proton-bridge-v1.8.0.bom.json": (201, 0, 201),
+        "juice-shop/v11.1.2/bom.json": (840, 0, 840),
     }
     for name, (components, matches, not_assessed) in expected.items():
         document = run(str(shared_data / SBOM_EXAMPLES / name), "--feeds", str(feeds),

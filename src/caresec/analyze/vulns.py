@@ -33,7 +33,7 @@ is returned as :class:`NotAssessed` with the reason, never as clean.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key, lru_cache
 from typing import Protocol
@@ -83,6 +83,8 @@ def match_components(
     advisories: AdvisorySource,
     kev: Mapping[str, KevEntry],
     epss: Mapping[str, EpssScore],
+    *,
+    covered: Collection[str] | None = None,
 ) -> tuple[list[VulnerabilityMatch], list[NotAssessed]]:
     """Match every component against the advisories of its package.
 
@@ -91,6 +93,10 @@ def match_components(
         advisories: the advisory source.
         kev: CISA KEV entries keyed by CVE id.
         epss: FIRST EPSS scores keyed by CVE id.
+        covered: the OSV ecosystems the advisory source holds advisories for
+            (``FeedStore.ecosystems()``); a component of another ecosystem is *not assessed*
+            ("the feeds hold no advisories for …"), never reported clean. None: every
+            ecosystem is taken as covered (a caller that knows its source is complete).
 
     Returns:
         ``(matches, not_assessed)``: one :class:`VulnerabilityMatch` per component and
@@ -103,6 +109,13 @@ def match_components(
         target = _target(component)
         if isinstance(target, str):
             not_assessed.append(NotAssessed(component=component, reason=target))
+            continue
+        base = osv_ecosystem(target.ecosystem)
+        if covered is not None and base not in covered:
+            not_assessed.append(NotAssessed(
+                component=component,
+                reason=f"the feeds hold no {base} advisories, so this component was not checked",
+            ))
             continue
         hits, undecided = _assess(target, advisories.advisories_for(target.ecosystem, target.name))
         if undecided:

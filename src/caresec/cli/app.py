@@ -59,6 +59,7 @@ def _register() -> None:
         intel,
         inventory,
         models,
+        phi,
         probe,
         questionnaire,
         sbom,
@@ -73,6 +74,7 @@ def _register() -> None:
     app.add_typer(intel.app, name="intel")
     app.add_typer(inventory.app, name="inventory")
     app.add_typer(models.app, name="models")
+    app.add_typer(phi.app, name="phi")
     app.command("probe")(probe.probe_command)
     app.add_typer(questionnaire.app, name="questionnaire")
 

@@ -13,8 +13,8 @@ from rich.status import Status
 
 from caresec.cli.app import EXIT_THRESHOLD, EXIT_USAGE
 from caresec.collect.init_skeleton import write_org_skeleton
-from caresec.errors import CaresecError
-from caresec.model import AuditResult, ChangeKind, Level, SizeTier
+from caresec.errors import CaresecError, ConfigError
+from caresec.model import AuditResult, ChangeKind, Level, ProblemSeverity, SizeTier
 from caresec.pipeline import run_audit
 from caresec.report import (
     render_html,
@@ -62,7 +62,8 @@ def audit_command(
         FailOn | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 when any risk is at or above this level (for CI and scheduled runs).",
+            help="Exit 1 when any risk is at or above this level (for CI and scheduled runs). "
+            "Default: `fail_on` under [settings] in caresec.toml, if set.",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary table.")] = False,
@@ -102,11 +103,7 @@ def audit_command(
                         f"capability {capability.name} produced an invalid output name {name!r}"
                     )
                 files[name] = text
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        newline = "" if name.endswith(".csv") else None
-        with (out / name).open("w", encoding="utf-8", newline=newline) as handle:
-            handle.write(text)
+    _write_reports(out, files)
     if not quiet:
         _out.print(summary_table(result))
         _print_problems(result)
@@ -114,9 +111,55 @@ def audit_command(
         _out.print(f"Reports written to {out}: {', '.join(files)}")
         if poam is None:
             _out.print("No oscal-poam.json: the plan has no items (OSCAL needs at least one).")
-    if fail_on is not None and _reached(result, fail_on.level):
-        _err.print(f"At least one risk is {fail_on.level} or higher (--fail-on {fail_on.value}).")
+    if not result.facts.assets and any(
+        p.collector == "inventory" and p.severity is ProblemSeverity.ERROR for p in result.problems
+    ):
+        _err.print("No asset could be read from the inventory (see the input problems above); "
+                   "the report has no risks to rank. Fix the inventory and run again.")
+        raise typer.Exit(EXIT_USAGE)
+    threshold = fail_on or _fail_on_setting(result)
+    if threshold is not None and _reached(result, threshold.level):
+        _err.print(f"At least one risk is {threshold.level} or higher (fail on {threshold.value}).")
         raise typer.Exit(EXIT_THRESHOLD)
+
+
+def _fail_on_setting(result: AuditResult) -> FailOn | None:
+    """``[settings] fail_on`` of caresec.toml ("high", "very high" …), when set.
+
+    Raises:
+        ConfigError: the value is not a NIST SP 800-30 level.
+    """
+    value = dict(result.org.settings).get("fail_on")
+    if value is None:
+        return None
+    try:
+        return FailOn(value.strip().lower().replace(" ", "-"))
+    except ValueError as exc:
+        levels = ", ".join(f'"{level}"' for level in Level)
+        raise ConfigError(
+            f"{result.org.root / 'caresec.toml'}: [settings] fail_on = {value!r} is not a risk "
+            f"level; use one of {levels}."
+        ) from exc
+
+
+def _write_reports(out: Path, files: dict[str, str]) -> None:
+    """Write each report file into ``out`` (created).
+
+    Raises:
+        CaresecError: ``out`` is not a folder or cannot be written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            newline = "" if name.endswith(".csv") else None
+            with (out / name).open("w", encoding="utf-8", newline=newline) as handle:
+                handle.write(text)
+    except FileExistsError as exc:
+        raise CaresecError(f"--out {out}: a file of that name exists; name a folder.") from exc
+    except OSError as exc:
+        raise CaresecError(
+            f"--out {out}: the reports cannot be written there ({exc.strerror})."
+        ) from exc
 
 
 def _reached(result: AuditResult, threshold: Level) -> bool:

@@ -52,7 +52,8 @@ def match_command(
         with FeedStore.open(store_file) as store:
             summaries, feed_problems = store.import_feeds(feeds)
             matches, not_assessed = match_components(
-                document.components, store, store.kev(), store.epss_lookup()
+                document.components, store, store.kev(), store.epss_lookup(),
+                covered=store.ecosystems(),
             )
     problems = [*document.problems, *feed_problems]
     if as_json:

@@ -37,6 +37,7 @@ from caresec.collect._text import display_path
 from caresec.collect.inventory import INVENTORY_SUFFIXES
 from caresec.errors import ConfigError
 from caresec.model import Answer, AnswerValue, InputProblem, OrgConfig, ProblemSeverity
+from caresec.redact import redact_free_text, redaction_problem, reveal_phi
 
 ANSWERS_FILE = "answers.yaml"
 """The questionnaire file, relative to the organization folder."""
@@ -77,8 +78,9 @@ def _text(node: yaml.Node) -> str | None:
 class _Reader:
     """Collects answers and problems for one file."""
 
-    def __init__(self, display: str, bank: QuestionBank) -> None:
+    def __init__(self, display: str, bank: QuestionBank, *, reveal: bool = False) -> None:
         self.display = display
+        self.reveal = reveal
         self.questions = {q.id: q for q in bank.questions}
         self.answers: list[Answer] = []
         self.problems: list[InputProblem] = []
@@ -163,6 +165,8 @@ class _Reader:
             else:
                 fields[name] = v
         note = self.scalar(q, fields.get("note"), "note")
+        if note:
+            note = self.free_text(q, fields["note"], "note", note)
         value_node = fields.get("answer")
         if value_node is None or _is_null(value_node):
             if note or ("evidence" in fields and not _empty(fields["evidence"])):
@@ -183,7 +187,7 @@ class _Reader:
             value=value,
             note=note,
             evidence_refs=self.evidence(q, fields.get("evidence")),
-            answered_by=self.scalar(q, fields.get("answered_by"), "answered_by"),
+            answered_by=self.role(q, fields.get("answered_by")),
             answered_on=self.day(q, fields.get("answered_on")),
             source=f"{self.display}:{_line(key)}",
         )
@@ -212,6 +216,20 @@ class _Reader:
             return ""
         return text.strip()
 
+    def free_text(self, q: Question, node: yaml.Node, name: str, text: str) -> str:
+        """``text`` with patient identifiers redacted (:mod:`caresec.redact`), warning once."""
+        if self.reveal:
+            return text
+        clean, types = redact_free_text(text, field=name)
+        if types:
+            self.problems.append(redaction_problem(
+                self.display, _line(node), f"the {name} of {q.id}", types, COLLECTOR))
+        return clean
+
+    def role(self, q: Question, node: yaml.Node | None) -> str:
+        text = self.scalar(q, node, "answered_by")
+        return self.free_text(q, node, "answered_by", text) if text and node else text
+
     def evidence(self, q: Question, node: yaml.Node | None) -> tuple[str, ...]:
         if node is None or _is_null(node):
             return ()
@@ -226,7 +244,7 @@ class _Reader:
                 self.warn(item, f"question {q.id}: each evidence item must be text; one "
                           "item ignored")
             elif text.strip():
-                refs.append(text.strip())
+                refs.append(self.free_text(q, item, "evidence", text.strip()))
         return tuple(refs)
 
     def day(self, q: Question, node: yaml.Node | None) -> str:
@@ -249,7 +267,7 @@ def _empty(node: yaml.Node) -> bool:
 
 
 def read_answers(
-    path: Path, *, display: str, bank: QuestionBank | None = None
+    path: Path, *, display: str, bank: QuestionBank | None = None, reveal_phi: bool = False
 ) -> tuple[list[Answer], list[InputProblem]]:
     """Read one ``answers.yaml``.
 
@@ -258,13 +276,17 @@ def read_answers(
             (control status then comes from evidence alone, or is unknown).
         display: the file's name as the user knows it (used in problems and ``Answer.source``).
         bank: the question bank to validate against (default: the shipped one).
+        reveal_phi: keep patient identifiers in notes, evidence names and ``answered_by``
+            (by default they are redacted, :func:`caresec.redact.redact_free_text`, with a
+            warning naming the line and the identifier types).
 
     Returns:
         ``(answers, problems)``: answers in file order, ``source`` ``display:LINE``; problems
         with ``place`` ``line N``. Errors (the answer is skipped): unknown question id, an
         answer that is not yes / partial / no / na or not allowed for the question, ``na``
         without a note, a question answered twice. Warnings (the value is dropped, the answer
-        kept): unknown fields, a note or date of the wrong type, evidence that is not a list.
+        kept): unknown fields, a note or date of the wrong type, evidence that is not a list,
+        a redacted identifier.
         A file that is not UTF-8 or not YAML is one error and gives no answers.
     """
     if not path.is_file():
@@ -288,15 +310,17 @@ def read_answers(
         return [], [_problem(display, line, f"not valid YAML: {reason}; no answers were read")]
     except yaml.YAMLError as exc:
         return [], [_problem(display, 0, f"not valid YAML: {exc}; no answers were read")]
-    reader = _Reader(display, bank or load_question_bank())
+    reader = _Reader(display, bank or load_question_bank(), reveal=reveal_phi)
     reader.document(root)
     return reader.answers, reader.problems
 
 
 def collect_answers(org: OrgConfig) -> tuple[list[Answer], list[InputProblem]]:
-    """Read ``ORG/answers.yaml`` (see :func:`read_answers`; missing file: no answers)."""
+    """Read ``ORG/answers.yaml`` (see :func:`read_answers`; missing file: no answers),
+    redacting patient identifiers unless ``[settings] reveal_phi`` is true."""
     path = org.root / ANSWERS_FILE
-    return read_answers(path, display=display_path(path, org.root))
+    reveal, _ = reveal_phi(org.settings)  # the pipeline reports the setting's problems
+    return read_answers(path, display=display_path(path, org.root), reveal_phi=reveal)
 
 
 def inventory_file_dates(org: OrgConfig) -> dict[str, date]:

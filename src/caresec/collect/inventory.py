@@ -293,6 +293,9 @@ def split_source(source: str) -> tuple[str, int]:
     return file, int(row)
 
 
+_CSV_FIELD_LIMIT = 16 * 1024 * 1024
+
+
 def _read_csv(path: Path, display: str) -> list[list[str]]:
     """Rows of a CSV file (RFC 4180; ``;`` or tab delimiter when the header has no comma)."""
     try:
@@ -307,6 +310,9 @@ def _read_csv(path: Path, display: str) -> list[list[str]]:
             delimiter = ";"
         elif "\t" in first_line:
             delimiter = "\t"
+    # Python's default field limit (128 KiB) rejects a whole file for one long cell; an
+    # inventory cell past this limit is an error on that file.
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     try:

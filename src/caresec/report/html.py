@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
+from markupsafe import Markup, escape
 
 from caresec import __version__
 from caresec.catalogs.nist800_30 import load_nist_800_30
@@ -19,7 +20,7 @@ from caresec.errors import ReportError
 from caresec.model.asset import Asset
 from caresec.model.component import Component
 from caresec.model.control import ControlState
-from caresec.model.finding import Finding, Severity
+from caresec.model.finding import Evidence, Finding, Severity
 from caresec.model.org import AuditResult
 from caresec.model.plan import ChangeKind, RegisterEntry, RegisterKind
 from caresec.model.risk import Level, Risk
@@ -55,6 +56,12 @@ SEVERITY_COLOURS: dict[Severity, str] = {
 
 TOP_RISKS_IN_WORDS = 3
 
+#: Rows of a long table (register, plan, an asset's risks and vulnerabilities) shown before
+#: the rest is folded into a ``<details>`` element; every row stays in report.json.
+VISIBLE_ROWS = 20
+#: Rows of an asset's risk and vulnerability tables shown before the rest is folded.
+VISIBLE_ASSET_ROWS = 5
+
 T = TypeVar("T")
 
 # Heat map geometry (SVG user units).
@@ -68,6 +75,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
 
 
+_BREAK_AFTER = re.compile(r"([-./_:@,])")
+
+
+def breakable(text: object) -> Markup:
+    """``text`` escaped, with a ``<wbr>`` line-break opportunity after each ``- . / _ : @ ,``.
+
+    Identifiers such as ``RISK-EHR-APP-01-TE-AI-SUPPLY-CHAIN-…`` then wrap at their parts
+    instead of character by character (a browser does not break ``APP-01`` at the hyphen:
+    Unicode UAX #14 rule LB25 keeps a hyphen before a digit).
+    """
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(str(text)))))
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -79,6 +99,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["slug"] = slug
+    env.filters["breakable"] = breakable
     return env
 
 
@@ -272,6 +293,21 @@ def _ocr_register_lines(result: AuditResult) -> dict[str, list[str]]:
     return dict(lines)
 
 
+def _ocr_evidence(result: AuditResult) -> dict[str, list[Evidence]]:
+    """Each OCR element's evidence records that say more than its summary, by element id.
+
+    An element whose only evidence restates its summary (the audit's own counts) maps to an
+    empty list; the template then names the evidence's source instead of repeating the text.
+    """
+    controls = result.controls
+    if controls is None:
+        return {}
+    return {
+        o.element_id: [e for e in o.evidence if e.description.strip() != o.summary.strip()]
+        for o in controls.ocr_elements
+    }
+
+
 def _control_views(result: AuditResult) -> dict[str, Any]:
     controls = result.controls
     statuses = controls.statuses if controls is not None else ()
@@ -291,6 +327,7 @@ def _control_views(result: AuditResult) -> dict[str, Any]:
         "nprm_fail": [n for n in nprm if str(n.verdict) == "would fail"],
         "nprm_other": [n for n in nprm if str(n.verdict) != "would fail"],
         "ocr_lines": _ocr_register_lines(result),
+        "ocr_evidence": _ocr_evidence(result),
         "gap_states": (ControlState.NOT_MET, ControlState.PARTLY_MET),
     }
 
@@ -352,6 +389,8 @@ def _context(result: AuditResult) -> dict[str, Any]:
         "asset_views": _asset_views(result),
         "unlinked": unlinked,
         "audit_date": (result.judged_on or result.started_at.date()).isoformat(),
+        "visible_rows": VISIBLE_ROWS,
+        "visible_asset_rows": VISIBLE_ASSET_ROWS,
         **_control_views(result),
         **_plan_views(result),
     }

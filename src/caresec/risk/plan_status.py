@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from caresec.model.plan import PlanStatus, PlanStatusEntry
 from caresec.model.problems import InputProblem
+from caresec.redact import redact_free_text, redaction_problem
 from caresec.risk import _yaml
 
 STATUS_FILE = "plan-status.yaml"
@@ -38,13 +39,19 @@ class StatusRecord(BaseModel):
 
 
 def parse_plan_status(
-    text: str, file: str = STATUS_FILE
+    text: str, file: str = STATUS_FILE, *, reveal_phi: bool = False
 ) -> tuple[dict[str, PlanStatusEntry], tuple[InputProblem, ...]]:
     """Read ``plan-status.yaml`` text.
 
+    Args:
+        text: the file's content (UTF-8 decoded).
+        file: the name shown in problems.
+        reveal_phi: keep patient identifiers in ``note`` and ``owner`` (by default they are
+            redacted, :func:`caresec.redact.redact_free_text`, with a warning).
+
     Returns:
         ``(entries by item id, problems)``; an invalid item is a problem (error) at its line
-        and is left out.
+        and is left out; a redacted value is a warning naming its line and identifier types.
     """
     located, bad = _yaml.load(text, file, COLLECTOR)
     if bad is not None:
@@ -75,11 +82,19 @@ def parse_plan_status(
         except ValidationError as exc:
             problems += _yaml.validation_problems(exc, item_node, file, COLLECTOR, item_id)
             continue
+        free = {"note": record.note.strip(), "owner": record.owner.strip()}
+        if not reveal_phi:
+            for name, value in free.items():
+                free[name], types = redact_free_text(value, field=name)
+                if types:
+                    problems.append(redaction_problem(
+                        file, _yaml.key_line(item_node, name), f"the {name} of {item_id}",
+                        types, COLLECTOR))
         entries[item_id] = PlanStatusEntry(
             item_id=item_id,
             status=record.status,
-            owner=record.owner.strip(),
-            note=record.note.strip(),
+            owner=free["owner"],
+            note=free["note"],
             milestones_done=tuple(m.strip() for m in record.milestones_done),
             source=f"{file}:{at}",
         )

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from caresec.model.plan import AppliedResponse, RegisterEntry, ResponseKind, RiskResponse
 from caresec.model.problems import InputProblem
+from caresec.redact import redact_free_text, redaction_problem
 from caresec.risk import _yaml
 
 RESPONSES_FILE = "risk-responses.yaml"
@@ -71,17 +72,20 @@ class ResponseRecord(BaseModel):
 
 
 def parse_risk_responses(
-    text: str, file: str = RESPONSES_FILE
+    text: str, file: str = RESPONSES_FILE, *, reveal_phi: bool = False
 ) -> tuple[tuple[RiskResponse, ...], tuple[InputProblem, ...]]:
     """Read ``risk-responses.yaml`` text.
 
     Args:
         text: the file's content (UTF-8 decoded).
         file: the name shown in problems.
+        reveal_phi: keep patient identifiers in ``justification`` and ``owner`` (by default
+            they are redacted, :func:`caresec.redact.redact_free_text`, with a warning).
 
     Returns:
         ``(responses, problems)``: every valid decision in file order, and one problem (error)
-        per invalid item naming its line; valid items are kept when others fail.
+        per invalid item naming its line; valid items are kept when others fail; one warning
+        per redacted value, naming its line and the identifier types.
     """
     located, bad = _yaml.load(text, file, COLLECTOR)
     if bad is not None:
@@ -110,11 +114,19 @@ def parse_risk_responses(
         except ValidationError as exc:
             problems += _yaml.validation_problems(exc, item_node, file, COLLECTOR, "response")
             continue
+        free = {"justification": record.justification.strip(), "owner": record.owner.strip()}
+        if not reveal_phi:
+            for name, value in free.items():
+                free[name], types = redact_free_text(value, field=name)
+                if types:
+                    problems.append(redaction_problem(
+                        file, _yaml.key_line(item_node, name),
+                        f"the {name} of the response at line {at}", types, COLLECTOR))
         responses.append(
             RiskResponse(
                 response=record.response,
-                justification=record.justification.strip(),
-                owner=record.owner.strip(),
+                justification=free["justification"],
+                owner=free["owner"],
                 expires=record.expires,
                 decided_on=record.decided_on,
                 risk_id=(record.risk or "").strip(),

@@ -367,6 +367,15 @@ class FeedStore:
         self._cache[key] = found
         return found
 
+    def ecosystems(self) -> frozenset[str]:
+        """The OSV ecosystems (``:`` suffix removed) that at least one stored advisory covers.
+
+        The matcher treats a component of any other ecosystem as *not assessed*: an empty
+        answer from a feed that never covered the ecosystem is no evidence of safety.
+        """
+        rows = self._db.execute("SELECT DISTINCT eco FROM affects").fetchall()
+        return frozenset(str(row[0]) for row in rows)
+
     def advisory_count(self) -> int:
         """Number of advisories stored (all units)."""
         return int(self._db.execute("SELECT COUNT(*) FROM advisories").fetchone()[0])
