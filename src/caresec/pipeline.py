@@ -9,6 +9,7 @@ the analyzers and the risk engine. An unreadable input never stops the audit: it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -126,6 +127,8 @@ def run_audit(
         *(n for n in not_assessed if n.component.key not in assessed_keys),
         *(n for c in added for n in c.not_assessed),
     ]
+    assets, ephi_notes = apply_ephi_observations(assets, added)
+    facts = replace(facts, assets=assets)
     extra_findings = tuple(f for c in added for f in c.findings)
     statements = tuple(st for c in added for st in c.statements)
     activities = frozenset[str]().union(*(c.activities for c in added))
@@ -186,6 +189,7 @@ def run_audit(
         findings=assessment.findings,
         risks=assessment.risks,
         problems=(*facts.problems, *feed_problems, *(p for c in added for p in c.problems),
+                  *ephi_notes,
                   *reveal_problems, *answer_problems, *response_problems, *status_problems,
                   *policy_problems, *assessment.problems),
         feeds=tuple(feeds),
@@ -198,6 +202,42 @@ def run_audit(
         judged_on=judged_on,
         capabilities=tuple(added),
     )
+
+
+def apply_ephi_observations(
+    assets: tuple[Asset, ...], added: Sequence[CapabilityResult]
+) -> tuple[tuple[Asset, ...], list[InputProblem]]:
+    """Raise each asset's ePHI volume to what a capability observed (PHI discovery).
+
+    The inventory's own figure is kept when it is larger. Each raise is reported as a
+    warning naming the asset, the inventory's figure and the observed one, so the inventory
+    can be corrected: 45 CFR 164.308(a)(1)(ii)(A) asks for an accurate account of where ePHI
+    is.
+
+    Returns:
+        The assets (same order) and the warnings.
+    """
+    observed: dict[str, tuple[int, str]] = {}
+    for result in added:
+        for asset_id, count in result.ephi_records:
+            if count > observed.get(asset_id, (0, ""))[0]:
+                observed[asset_id] = (count, result.name)
+    notes: list[InputProblem] = []
+    updated: list[Asset] = []
+    for asset in assets:
+        count, source = observed.get(asset.asset_id, (0, ""))
+        if count > asset.ephi_records or (count and not asset.holds_ephi):
+            notes.append(InputProblem(
+                asset.source.rsplit(":", 1)[0] or "inventory", asset.source.rsplit(":", 1)[-1],
+                f"{asset.asset_id}: the inventory says {asset.ephi_records:,} ePHI records"
+                f"{'' if asset.holds_ephi else ' (holds ePHI: no)'}, but {source} found "
+                f"{count:,} individuals; impact is weighed with {max(count, asset.ephi_records):,}",
+                ProblemSeverity.WARNING, source,
+            ))
+            asset = replace(asset, holds_ephi=True,
+                            ephi_records=max(count, asset.ephi_records))
+        updated.append(asset)
+    return tuple(updated), notes
 
 
 def unread_sboms(

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 
 from caresec.model.phi import PhiType, Span
 from caresec.model.problems import InputProblem, ProblemSeverity
-from caresec.phi import detect
 
 REVEAL_SETTING = "reveal_phi"
 """The ``[settings]`` key that turns redaction off (``"true"``)."""
@@ -153,6 +152,8 @@ def _setting_problem(message: str) -> InputProblem:
 
 def _patient_spans(text: str, *, keep_names: bool) -> list[Span]:
     """The spans to redact, non-overlapping and sorted by start."""
+    from caresec.phi import detect  # Presidio loads on first use, not when collectors import
+
     found = [s for s in detect(text) if s.type in PATIENT_TYPES]
     if keep_names:
         found = [s for s in found if s.type is not PhiType.NAME]

@@ -45,6 +45,10 @@ class CapabilityResult:
         summary: (label, value) lines for the terminal summary and the executive summary.
         data: the capability's results for ``report.json`` (JSON-compatible values only).
         sections: HTML report sections.
+        ephi_records: observed ePHI volumes as (asset id, number of individuals) pairs (e.g.
+            from PHI discovery); the pipeline raises each asset's ``ephi_records`` to the
+            observed number (and sets ``holds_ephi``) before weighing impact, and records the
+            change as a warning when the inventory said less.
         artifacts: extra output files as (file name, text) pairs, written by the CLI into the
             report folder beside report.html (e.g. ``vex.cdx.json``); names are plain file
             names, no folders.
@@ -62,3 +66,4 @@ class CapabilityResult:
     data: Mapping[str, Any] = field(default_factory=dict)
     sections: tuple[ReportSection, ...] = ()
     artifacts: tuple[tuple[str, str], ...] = ()
+    ephi_records: tuple[tuple[str, int], ...] = ()
