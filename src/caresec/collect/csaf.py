@@ -77,7 +77,7 @@ def load_json_file(path: Path, display: str, *, max_bytes: int = MAX_JSON_BYTES)
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(display, f"line {exc.lineno}, column {exc.colno}",
-                         f"malformed JSON: {exc.msg}") from exc
+                         f"malformed JSON: {exc.msg.removesuffix(' at')}") from exc
     except RecursionError as exc:
         raise InputError(display, "", "the document is nested too deeply to read") from exc
 

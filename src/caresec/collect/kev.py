@@ -57,7 +57,7 @@ def read_kev(
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(shown, f"line {exc.lineno}, column {exc.colno}",
-                         f"not valid JSON: {exc.msg}") from exc
+                         f"not valid JSON: {exc.msg.removesuffix(' at')}") from exc
     rows = doc.get("vulnerabilities") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
         raise InputError(shown, "/vulnerabilities", "not a KEV catalog (no 'vulnerabilities' list)")

@@ -234,7 +234,7 @@ def parse_osv_document(data: bytes, *, name: str, display: str) -> Advisory | In
             doc = json.loads(text)
     except json.JSONDecodeError as exc:
         return _problem(display, f"line {exc.lineno}, column {exc.colno}",
-                        f"not valid JSON: {exc.msg}")
+                        f"not valid JSON: {exc.msg.removesuffix(' at')}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -186,7 +186,7 @@ def _parse_json(text: str, display: str) -> ParsedSbom:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(display, f"line {exc.lineno}, column {exc.colno}",
-                         f"malformed JSON: {exc.msg}") from exc
+                         f"malformed JSON: {exc.msg.removesuffix(' at')}") from exc
     if not isinstance(data, dict):
         raise InputError(display, "", "the JSON document is a list, not a CycloneDX or SPDX "
                          "document (an object)")

@@ -85,7 +85,7 @@ def parse_bundle(data: bytes | str, file: str, *, max_bytes: int = DEFAULT_MAX_B
         document = json.loads(data)
     except json.JSONDecodeError as exc:
         return [], [_problem(file, f"line {exc.lineno}, column {exc.colno}",
-                             f"not valid JSON: {exc.msg}")]
+                             f"not valid JSON: {exc.msg.removesuffix(' at')}")]
     except (UnicodeDecodeError, RecursionError) as exc:
         reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
         return [], [_problem(file, "", f"not a readable JSON document ({reason})")]

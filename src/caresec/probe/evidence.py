@@ -253,7 +253,7 @@ def read_run(path: Path, *, display: str) -> tuple[RunRecord | None, list[InputP
         return None, [_problem(display, f"byte {exc.start}", "not valid UTF-8")]
     except json.JSONDecodeError as exc:
         return None, [_problem(display, f"line {exc.lineno}, column {exc.colno}",
-                               f"not valid JSON: {exc.msg}")]
+                               f"not valid JSON: {exc.msg.removesuffix(' at')}")]
     schema = run_schema()
     problems: list[InputProblem] = []
     if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -220,9 +220,9 @@ def ocr_coverage(
     )
     rows[2] = _inputs_summary(ctx, len(answers))
     findings_text = (
-        f"{count(len(vulns) + len(eos) + len(blind))} findings: {count(len(vulns))} "
-        f"vulnerability ({count(len(ctx.kev_open))} in CISA KEV), {count(len(eos))} end of "
-        f"support, {count(len(blind))} not assessed"
+        f"{count(len(vulns) + len(eos) + len(blind))} findings before control gaps: "
+        f"{count(len(vulns))} asset × vulnerability ({count(len(ctx.kev_open))} on a CISA KEV "
+        f"vulnerability), {count(len(eos))} end of support, {count(len(blind))} not assessed"
     )
     rows[3] = (
         OcrCoverage.NOT_COVERED if not ctx.assets
@@ -237,8 +237,9 @@ def ocr_coverage(
         f"specifications judged from answers and evidence",
     )
     register = (
-        f"risk register of {count(ctx.risk_count)} risks (NIST SP 800-30 Rev. 1) weighing the "
-        "technical findings; threats without a finding rest on the answers"
+        f"{count(ctx.risk_count)} risks weighed from the technical findings (NIST SP 800-30 "
+        "Rev. 1), before the control gaps are added to the register; threats without a finding "
+        "rest on the answers"
     )
     for number in (5, 6, 7):
         rows[number] = (

@@ -127,13 +127,13 @@ def scan_json(ctx: FileContext, location: str, text: str, *, ndjson: bool = Fals
                 try:
                     documents.append((f"line {number}", json.loads(line)))
                 except json.JSONDecodeError as exc:
-                    ctx.problem(location, f"line {number}", f"not valid JSON ({exc.msg})")
+                    ctx.problem(location, f"line {number}", f"not valid JSON ({exc.msg.removesuffix(' at')})")
     else:
         try:
             documents.append(("", json.loads(text)))
         except json.JSONDecodeError as exc:
             ctx.problem(location, f"line {exc.lineno}, column {exc.colno}",
-                        f"not valid JSON ({exc.msg})")
+                        f"not valid JSON ({exc.msg.removesuffix(' at')})")
             return
     fhir = any(isinstance(d, dict) and "resourceType" in d for _, d in documents)
     tally = ctx.tally(location, "file", "fhir" if fhir else ("ndjson" if ndjson else "json"))
