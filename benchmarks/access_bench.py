@@ -67,14 +67,16 @@ def run(engine: str, data: Path, timezone: str, work: Path, memory: str = "") ->
     arguments = json.dumps({"events": str(data / "logs"), "context": str(data / "context"),
                             "engine": engine, "timezone": timezone, "work": str(work),
                             "memory": memory})
-    child = subprocess.Popen([sys.executable, "-c", CHILD, arguments], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
-    watched = psutil.Process(child.pid)
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, _tree_rss(watched))
-        time.sleep(0.2)
-    output = child.stdout.read() if child.stdout else ""
+    with tempfile.TemporaryFile(mode="w+") as out:
+        child = subprocess.Popen([sys.executable, "-c", CHILD, arguments], stdout=out,
+                                 stderr=subprocess.DEVNULL, text=True)
+        watched = psutil.Process(child.pid)
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(watched))
+            time.sleep(0.2)
+        out.seek(0)
+        output = out.read()
     if child.returncode != 0:
         raise SystemExit(f"{engine} review failed (exit {child.returncode})")
     result: dict[str, float] = json.loads(output.strip().splitlines()[-1])

@@ -136,8 +136,9 @@ def _block(html: str, ident: str) -> str:
 
 def test_register_table_in_register_order(audit: AuditResult) -> None:
     block = _block(render_html(audit), "register")
-    ids = re.findall(r'<td class="mono">(RISK-[^<]+)</td>', block)
-    assert ids == [r.risk_id for r in audit.risks]
+    # Risk ids carry <wbr> line-break opportunities after their hyphens and dots.
+    ids = re.findall(r'<td class="id">(RISK-.+?)</td>', block)
+    assert [i.replace("<wbr>", "") for i in ids] == [r.risk_id for r in audit.risks]
     # Table I-2: likelihood high × impact very high = very high (the EHR after one step).
     assert "Table I-2: likelihood high × impact very high = very high" in block
     text = _section(render_html(audit), "register")
@@ -289,3 +290,44 @@ def test_empty_sections_say_so(empty_audit: AuditResult, section: str, wording: 
 
 def test_rendering_is_deterministic(audit: AuditResult) -> None:
     assert render_html(audit) == render_html(audit)
+
+
+@pytest.mark.parametrize(
+    ("text", "markup"),
+    [
+        # UAX #14 LB25 keeps "APP-01" together; the filter adds the break after the hyphen.
+        ("RISK-EHR-APP-01", "RISK-<wbr>EHR-<wbr>APP-<wbr>01"),
+        ("GAP-164.312(b)", "GAP-<wbr>164.<wbr>312(b)"),
+        ("HR <intranet> & x", "HR &lt;intranet&gt; &amp; x"),  # escaped, no break point
+        ("", ""),
+    ],
+)
+def test_breakable_escapes_and_adds_break_points(text: str, markup: str) -> None:
+    from caresec.report.html import breakable
+
+    assert str(breakable(text)) == markup
+
+
+def test_long_lists_fold_past_the_visible_rows(
+    audit: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caresec.report import html as html_module
+
+    monkeypatch.setattr(html_module, "VISIBLE_ROWS", 5)
+    page = render_html(audit)
+    register = _block(page, "register")
+    shown, folded = register.split('<details class="more">')
+    assert len(re.findall(r'<td class="id">', shown)) == 5
+    # every entry is still in the page, in register order
+    ids = [i.replace("<wbr>", "") for i in re.findall(r'<td class="id">(RISK-.+?)</td>', register)]
+    assert ids == [r.risk_id for r in audit.risks]
+    assert f"{len(audit.risks) - 5} more register entries" in folded
+    plan = _block(page, "plan")
+    assert ('<details class="more">' in plan) == (len(audit.plan) > 5)
+
+
+def test_ocr_evidence_does_not_repeat_what_covers_it(audit: AuditResult) -> None:
+    assert audit.controls is not None
+    section = _section(render_html(audit), "ocr-elements")
+    for element in audit.controls.ocr_elements:
+        assert section.count(element.summary) == 1, element.element_id

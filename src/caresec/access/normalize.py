@@ -99,6 +99,18 @@ def surname_keys(names: pa.Array, families: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(pc.utf8_upper(chosen), r"[^\w\s#]|\d|\s", "")
 
 
+def _map_words(text: pa.Array, words: dict[str, str]) -> pa.Array:
+    """Replace whole space-separated words of every string by ``words`` (one pass over the
+    words of all strings, not one per entry of the table)."""
+    tokens = pc.split_pattern(pc.fill_null(text, ""), " ")
+    flat = pc.list_flatten(tokens)
+    keys = pa.array(list(words), pa.string())
+    index = pc.index_in(flat, value_set=keys)
+    mapped = pc.coalesce(pc.take(pa.array(list(words.values()), pa.string()), index), flat)
+    rebuilt = pa.ListArray.from_arrays(tokens.offsets, mapped)
+    return pc.utf8_trim_whitespace(pc.binary_join(rebuilt, " "))
+
+
 def address_keys_array(streets: pa.Array, cities: pa.Array,
                        postal_codes: pa.Array) -> tuple[pa.Array, pa.Array]:
     """:func:`address_keys` over arrays (Apache Arrow compute, for large patient indexes):
@@ -111,12 +123,7 @@ def address_keys_array(streets: pa.Array, cities: pa.Array,
     parts = pc.extract_regex(text, rf"^(?P<b>.*?\S) (?P<u>{units}) (?P<n>\S+)(?P<rest>.*)$")
     building = pc.coalesce(
         pc.binary_join_element_wise(_field(parts, "b"), _field(parts, "rest"), ""), text)
-    padded = pc.binary_join_element_wise(" ", building, " ", "")
-    for word, short in {**_SUFFIXES, **_DIRECTIONS}.items():
-        if word != short:
-            padded = pc.replace_substring(padded, f" {word} ", f" {short} ")
-            padded = pc.replace_substring(padded, f" {word} ", f" {short} ")
-    building = pc.utf8_trim_whitespace(padded)
+    building = _map_words(building, {**_SUFFIXES, **_DIRECTIONS})
     unit_word = pc.fill_null(_field(parts, "u"), "")
     for word, short in _UNITS.items():
         if word != short:

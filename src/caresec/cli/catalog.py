@@ -116,8 +116,13 @@ def _check_name(name: str) -> str:
 @app.command("list")
 def list_command() -> None:
     """List the shipped catalogs with their versions."""
-    table = Table("name", "version", "title")
-    for header in list_catalogs():
+    headers = list_catalogs()
+    table = Table()
+    table.add_column("name", no_wrap=True,
+                     min_width=max((len(h.catalog) for h in headers), default=len("name")))
+    table.add_column("version", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    for header in headers:
         table.add_row(header.catalog, header.version, header.title)
     Console().print(table)
 
@@ -147,7 +152,13 @@ def show_command(
         console.print("Use --json to see the entries.")
         return
     headers, body = rows
-    table = Table(*headers)
+    table = Table()
+    # The first column is the entry's id or citation: never cut, as wide as the longest one.
+    first, *others = headers
+    table.add_column(first, no_wrap=True,
+                     min_width=max((len(r[0]) for r in body), default=len(first)))
+    for header in others:
+        table.add_column(header, overflow="fold")
     for row in body:
         table.add_row(*row)
     console.print(table)

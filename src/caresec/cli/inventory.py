@@ -94,11 +94,13 @@ def _table(query: str, rows: list[tuple[Asset, Component]]) -> Table:
         count = _units(asset)
         units += int(count) if count.isdigit() else 1
     table = Table(title=f"{len({a.asset_id for a, _ in rows})} assets ({units} units) run {query}")
-    for column in ("Asset", "Name", "Kind", "Criticality", "Units", "Location", "Component",
-                   "Version", "SBOM"):
-        table.add_column(column)
+    # The asset id is never cut (it is what the user looks up next); other columns fold.
+    table.add_column("Asset", no_wrap=True,
+                     min_width=max((len(a.asset_id) for a, _ in rows), default=len("Asset")))
+    for column in ("Name", "Kind, criticality", "Units", "Location", "Package", "SBOM"):
+        table.add_column(column, overflow="fold")
     for asset, component in rows:
-        table.add_row(asset.asset_id, asset.name, str(asset.kind), str(asset.criticality),
-                      _units(asset), asset.location, component.name, component.version,
-                      component.sbom_id)
+        table.add_row(asset.asset_id, asset.name, f"{asset.kind}, {asset.criticality}",
+                      _units(asset), asset.location,
+                      f"{component.name} {component.version}".strip(), component.sbom_id)
     return table

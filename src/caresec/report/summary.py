@@ -41,8 +41,10 @@ def summary_table(result: AuditResult) -> Table:
     """
     c = count(result)
     table = Table(title=f"caresec audit: {result.org.name}", show_header=True, title_justify="left")
-    table.add_column("What", style="bold")
-    table.add_column("Count", justify="right")
+    # Labels and file names stay whole (the counts wrap instead); on a terminal too narrow for
+    # even the labels they fold rather than being cut with an ellipsis.
+    table.add_column("What", style="bold", no_wrap=True, overflow="fold")
+    table.add_column("Count", justify="right", overflow="fold")
 
     table.add_row("Assets", str(c.assets))
     table.add_row("SBOMs", str(c.sboms))

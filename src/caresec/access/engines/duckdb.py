@@ -51,6 +51,7 @@ class DuckDBEngine:
             "temp_directory": str(spill),
             "preserve_insertion_order": False,
         })
+        self._con.execute("SET enable_progress_bar = false")  # a library prints nothing
         self._arrow: dict[str, pa.Table] = {}
 
     def epoch_us(self, column: str) -> str:

@@ -312,7 +312,7 @@ def scan_sources(
                          for loc in result.locations)
     roots = [_display(Path(s.location), root) for s in sources]
     roots += [f"db:{redact_url(d.location)}" for d in db_sources]
-    locations = _changes(locations, previous, roots)
+    locations = changes_since(locations, previous, roots)
     locations.sort(key=lambda loc: (loc.change is Change.REMOVED, loc.sensitivity.rank,
                                     -loc.total, loc.location))
     return PhiInventory(
@@ -337,10 +337,12 @@ def _display(path: Path, root: Path | None) -> str:
     return str(path)
 
 
-def _changes(current: list[PhiLocation], previous: PhiInventory | None,
-             roots: Sequence[str]) -> list[PhiLocation]:
-    """Set each location's change against ``previous``; add ``removed`` entries for previous
-    locations under a scanned input that no longer hold identifiers."""
+def changes_since(current: list[PhiLocation], previous: PhiInventory | None,
+                  roots: Sequence[str]) -> list[PhiLocation]:
+    """Set each location's change against ``previous`` (matched by ``location``; equal
+    digests are ``unchanged``); add ``removed`` entries for previous locations under one of
+    ``roots`` (the scanned inputs, as displayed) that no longer hold identifiers. With no
+    ``previous``, ``current`` is returned as it is (change ``first scan``)."""
     if previous is None:
         return current
     before = {loc.location: loc for loc in previous.locations if loc.change is not Change.REMOVED}
@@ -375,5 +377,5 @@ def _delta(old: PhiLocation, new: PhiLocation) -> str:
     return ", ".join(parts) or "same counts, different values"
 
 
-__all__ = ["Limits", "Progress", "Tally", "iter_files", "scan_bytes", "scan_path", "scan_sources",
-           "sniff"]
+__all__ = ["Limits", "Progress", "Tally", "changes_since", "iter_files", "scan_bytes", "scan_path",
+           "scan_sources", "sniff"]

@@ -127,7 +127,8 @@ def scan_json(ctx: FileContext, location: str, text: str, *, ndjson: bool = Fals
                 try:
                     documents.append((f"line {number}", json.loads(line)))
                 except json.JSONDecodeError as exc:
-                    ctx.problem(location, f"line {number}", f"not valid JSON ({exc.msg.removesuffix(' at')})")
+                    ctx.problem(location, f"line {number}",
+                                f"not valid JSON ({exc.msg.removesuffix(' at')})")
     else:
         try:
             documents.append(("", json.loads(text)))
