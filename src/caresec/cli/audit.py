@@ -199,6 +199,9 @@ def init_command(
 
     Writes caresec.toml, inventory/, sboms/ and feeds/ with README files explaining each column
     and file. Never overwrites an existing file.
+
+    Exit codes: 0 written; 2 usage error, an empty `--name`, ORG_DIR is a file, or one of the
+    files already exists (nothing is written).
     """
     written = write_org_skeleton(org_dir, name=name, size_tier=size_tier)
     for path in written:
@@ -214,7 +217,10 @@ class SchemaName(StrEnum):
 def schema_command(
     name: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.REPORT,
 ) -> None:
-    """Print the JSON Schema (draft 2020-12) that report.json is validated against."""
+    """Print the JSON Schema (draft 2020-12) that report.json is validated against.
+
+    Exit codes: 0 printed; 2 usage error (an unknown schema name).
+    """
     typer.echo(json.dumps(report_schema(), indent=2))
 
 

@@ -115,7 +115,10 @@ def _check_name(name: str) -> str:
 
 @app.command("list")
 def list_command() -> None:
-    """List the shipped catalogs with their versions."""
+    """List the shipped catalogs with their versions.
+
+    Exit codes: 0 done; 2 a shipped catalog cannot be read (a packaging bug).
+    """
     headers = list_catalogs()
     table = Table()
     table.add_column("name", no_wrap=True,
@@ -134,7 +137,10 @@ def show_command(
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the whole catalog as JSON."),
 ) -> None:
-    """Show one catalog: its source and entries, or the whole file as JSON."""
+    """Show one catalog: its source and entries, or the whole file as JSON.
+
+    Exit codes: 0 done; 2 unknown catalog name (the known ones are listed) or usage error.
+    """
     if json_output:
         typer.echo(as_json(name))
         return

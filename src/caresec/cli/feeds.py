@@ -64,8 +64,11 @@ def update_command(
         bool, typer.Option("--import/--no-import", help="Import the folder afterwards.")
     ] = True,
 ) -> None:
-    """Download the feeds into the feeds folder, then import it. Exit 2 if a download failed
-    (the feeds that did download are still imported)."""
+    """Download the feeds into the feeds folder, then import it.
+
+    Exit codes: 0 every feed downloaded (and imported); 2 a download failed (the feeds that did
+    download are still imported), usage error, or the store cannot be written.
+    """
     feeds_dir = dest if dest is not None else org / "feeds"
     results = update_feeds(
         feeds_dir,
@@ -94,9 +97,13 @@ def import_command(
     org: Annotated[Path, typer.Option("--org", help="Organization folder (holds the store).")]
     = Path("."),
 ) -> None:
-    """Import a feeds folder into ORG/.caresec/feeds.sqlite (offline; unchanged parts are
+    """Import a feeds folder into `ORG/.caresec/feeds.sqlite` (offline; unchanged parts are
     not read again), and validate its device feeds (csaf/, nvd/), which the audit reads
-    directly."""
+    directly.
+
+    Exit codes: 0 imported (problems inside feed files are printed); 2 usage error, no such
+    feeds folder, or the store cannot be written.
+    """
     if not path.is_dir():
         raise InputError(str(path), "", "no such feeds folder")
     _import(path, org)

@@ -49,7 +49,12 @@ def where_command(
     = False,
 ) -> None:
     """List the assets whose SBOMs contain the component QUERY names, with the version each
-    runs, its location and the number of units the inventory row stands for."""
+    runs, its location and the number of units the inventory row stands for.
+
+    Exit codes: 0 done (even when no asset runs it; unreadable SBOMs are printed as problems);
+    2 usage error, a QUERY that is neither a purl nor a CPE, an unknown `--kind`, or an
+    unreadable `caresec.toml`.
+    """
     wanted_kind: AssetKind | None = None
     if kind is not None:
         try:

@@ -122,9 +122,13 @@ def scan_command(
                           "picklescan and fickling are always required).")] = None,
 ) -> None:
     """Scan model files statically (nothing is loaded or executed). A file passes only when
-    every part of it was understood and found safe; exit code 1 when any file is blocked.
+    every part of it was understood and found safe.
     In folders, documentation (README.md, inventory.csv … that is plain text in no model
-    format) is listed as skipped; a file named on the command line is always judged."""
+    format) is listed as skipped; a file named on the command line is always judged.
+
+    Exit codes: 0 every file passed; 1 at least one file is blocked; 2 usage error or a path
+    that cannot be read.
+    """
     policy = ScanPolicy(
         framework=framework.lower(),
         extra_globals=_pairs(allow_global or []),

@@ -69,6 +69,9 @@ def probe_command(
     sent. Results are written to `ORG_DIR/probes/probe-<stamp>.json` (`<stamp>`: the UTC start
     time, `YYYYMMDDTHHMMSSZ`) after every target, so an interrupted run can be resumed with
     `--resume`.
+
+    Exit codes: 0 done (findings or not); 2 usage error, a configuration error or a target out
+    of scope (nothing probed); 130 interrupted (the results so far are saved).
     """
     from caresec.probe.runner import (
         ProgressEvent,

@@ -40,8 +40,9 @@ OrgDir = Annotated[
 def new_command(org_dir: OrgDir) -> None:
     """Write ORG_DIR/answers.yaml: every question, commented, with the answer left empty.
 
-    Never overwrites an existing file. Exit codes: 0 written; 2 the folder is missing or
-    answers.yaml already exists.
+    Never overwrites an existing file.
+
+    Exit codes: 0 written; 2 the folder is missing or answers.yaml already exists.
     """
     try:
         path = write_answers_template(org_dir)
@@ -59,8 +60,9 @@ def new_command(org_dir: OrgDir) -> None:
 def check_command(org_dir: OrgDir) -> None:
     """Validate ORG_DIR/answers.yaml and count the answers.
 
-    Prints every problem with its line and question id. Exit codes: 0 no errors (warnings
-    allowed); 2 errors found, or the file is missing.
+    Prints every problem with its line and question id.
+
+    Exit codes: 0 no errors (warnings allowed); 2 errors found, or the file is missing.
     """
     path = org_dir / ANSWERS_FILE
     if not path.is_file():

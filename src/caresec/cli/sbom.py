@@ -43,7 +43,11 @@ def match_command(
     = False,
 ) -> None:
     """Match the SBOM's components against the feeds: one row per vulnerability, then the
-    components that could not be assessed and why."""
+    components that could not be assessed and why.
+
+    Exit codes: 0 done (vulnerabilities found or not; problems inside the files are printed);
+    2 usage error, or the SBOM or feeds folder cannot be read.
+    """
     if not feeds.is_dir():
         raise InputError(str(feeds), "", "no such feeds folder")
     document = read_sbom(sbom, sbom_id=sbom.name, display=str(sbom))

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from caresec import __version__
 from caresec.catalogs.nist800_30 import load_nist_800_30
@@ -75,7 +75,8 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
 
 
-_BREAK_AFTER = re.compile(r"([-./_:@,])")
+_BREAK_AFTER = re.compile(r"(?<=[-./_:@,])")
+_WBR = Markup("<wbr>")
 
 
 def breakable(text: object) -> Markup:
@@ -85,7 +86,7 @@ def breakable(text: object) -> Markup:
     instead of character by character (a browser does not break ``APP-01`` at the hyphen:
     Unicode UAX #14 rule LB25 keeps a hyphen before a digit).
     """
-    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(str(text)))))
+    return _WBR.join(_BREAK_AFTER.split(str(text)))
 
 
 @cache
