@@ -186,7 +186,7 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
         score += min(10.0, 2.0 * (len(patient_ids) - 1))
         role_rare = first.m2 < params.after_hours_role_share
         score += 4.0 if role_rare else 0.0
-        detail = (f"the user worked on {first.m1:.0%} of their active days (the "
+        detail = (f"the user worked on {first.m1:.0%} of their other active days (the "
                   f"{info.role or 'unknown'} role on {first.m2:.1%} of its user-days)")
     elif pattern is AccessPattern.NEW_WORKSTATION:
         score += min(10.0, 2.0 * (len(patient_ids) - 1))
@@ -207,6 +207,8 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
         "last": _local(last.lt), "detail": detail, "patients": len(patient_ids),
         "day": _day(days[0]), "hours": params.break_glass_hours,
     }
+    if pattern is AccessPattern.VOLUME and (user, days[0]) in volume_days:
+        fields["patients"] = volume_days[(user, days[0])].n_pat
     evidence = [" ".join(detector.evidence.format(**fields).split())]
     if detector.scope == "unexplained":
         evidence.append(_unexplained_sentence(catalog))
@@ -250,6 +252,6 @@ def _case(pattern: AccessPattern, hits: list[Hit], *, catalog: ExplanationCatalo
 
 
 def _unexplained_sentence(catalog: ExplanationCatalog) -> str:
-    names = [t.id.replace("-", " ") for t in catalog.ordered()]
+    names = [t.label for t in catalog.ordered()]
     return ("No explanation in the clinical record applies (templates tried: "
             + ", ".join(names) + ").")

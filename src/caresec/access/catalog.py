@@ -50,6 +50,7 @@ class Template(BaseModel):
 
     Attributes:
         id: stable id (``treating-provider``).
+        label: a short name for evidence sentences (``treating provider``).
         priority: lower wins when several explain the same access.
         relation: the context relation it reads.
         key: ``user``, ``department`` or ``role``: what of the user must match.
@@ -62,6 +63,7 @@ class Template(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
+    label: str
     priority: int = Field(ge=1)
     relation: Relation
     key: Literal["user", "department", "role"]

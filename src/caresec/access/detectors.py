@@ -184,7 +184,8 @@ def after_hours_sql(p: Parameters) -> dict[str, str]:
         "rd": ("SELECT u.role, sum(d.ndays) AS ndays FROM ud d JOIN uattr u "
                "ON u.user_id = d.user_id GROUP BY u.role"),
         "ahflag": (
-            "SELECT w.user_id, w.lhour, CAST(w.nwin AS DOUBLE) / ud.ndays AS own_share, "
+            "SELECT w.user_id, w.lhour, CASE WHEN ud.ndays > 1 THEN "
+            "CAST(w.nwin - 1 AS DOUBLE) / (ud.ndays - 1) ELSE 0.0 END AS own_share, "
             "CAST(rw.nwin AS DOUBLE) / rd.ndays AS role_share, ud.ndays "
             "FROM uhw w JOIN ud ON ud.user_id = w.user_id "
             "JOIN uattr u ON u.user_id = w.user_id "

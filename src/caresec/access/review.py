@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from caresec.access import detectors as d
@@ -365,7 +365,3 @@ def _future_problem(eng: Engine, end_of_today: int, today: date,
             message=f"{n} event(s) dated after {today.isoformat()} (first at this row): check "
                     "the clock or the time zone of the export",
             severity=ProblemSeverity.WARNING, collector=COLLECTOR))
-
-
-def _day_to_date(lday: int) -> date:
-    return date(1970, 1, 1) + timedelta(days=lday)

@@ -53,6 +53,7 @@ def _root(
 def _register() -> None:
     """Attach the sub-commands (imported here so that importing this module stays cheap)."""
     from caresec.cli import (
+        access,
         audit,
         catalog,
         feeds,
@@ -70,6 +71,7 @@ def _register() -> None:
     app.command("schema")(audit.schema_command)
     app.add_typer(sbom.app, name="sbom")
     app.add_typer(feeds.app, name="feeds")
+    app.add_typer(access.app, name="access")
     app.add_typer(catalog.app, name="catalog")
     app.add_typer(intel.app, name="intel")
     app.add_typer(inventory.app, name="inventory")

@@ -2,8 +2,9 @@
 
 The same SQL as DuckDB runs through Spark SQL (ANSI mode, session time zone UTC). Here it runs
 in local mode (``local[N]``); pointed at a cluster (``CARESEC_SPARK_MASTER``) the same code
-scales out. Every intermediate table is written as Parquet under ``work_dir/spark`` and read
-back, so that nothing has to fit in memory and each step starts from a short lineage.
+scales out. The larger intermediate tables are written as Parquet under ``work_dir/spark`` and
+read back, so that nothing has to fit in memory and each step starts from a short lineage; small
+ones derived from them are kept as views.
 
 Needs the ``spark`` extra (``pip install 'caresec[spark]'``) and a Java runtime (17 or later).
 """
