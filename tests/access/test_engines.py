@@ -41,12 +41,15 @@ def _signature(review: AccessReview) -> tuple[object, ...]:
 @pytest.mark.spark
 def test_duckdb_and_spark_agree(tmp_path: Path, fixtures: Path) -> None:
     if shutil.which("java") is None:
-        pytest.fail("Java is needed for the Spark engine (.ci/java.sh installs it)")
+        reason = "Java 17+ is needed for the Spark engine (.ci/java.sh installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
     try:
         import pyspark  # noqa: F401
     except ImportError:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("pyspark is needed under CI (pip install -e '.[dev,spark]')")
+            pytest.fail("pyspark is needed under CI (pip install -e '.[dev]')")
         pytest.skip("pip install 'caresec[spark]' to run the Spark engine")
     paths = write_generated(generate(TINY), tmp_path / "hospital", events_format="parquet")
     # the mini hospital's log joins the generated one: its hand-written events exercise every
