@@ -6,14 +6,20 @@ snooping (``TE-INSIDER-SNOOPING`` in ``threat-events.yaml``), and also insider t
 information system activity review (45 CFR 164.308(a)(1)(ii)(D)) and audit controls
 (164.312(b)); after-termination cases also on termination procedures (164.308(a)(3)(ii)(C)),
 break-the-glass cases on the emergency access procedure (164.312(a)(2)(ii)).
+
+Each finding carries its own likelihood (:func:`case_likelihood`, NIST SP 800-30 Rev. 1 Table
+G-5) so that it enters the risk register with the impact of the asset whose log was reviewed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from caresec.catalogs.nist800_30 import load_nist_800_30
 from caresec.model.access import AccessCase, AccessPattern, AccessReview
 from caresec.model.finding import Evidence, Finding, Severity
+from caresec.model.risk import Assessed, Level
+from caresec.risk.scale import assessed, combine
 
 KIND_ACCESS_CASE = "access-case"
 TE_SNOOPING = "TE-INSIDER-SNOOPING"
@@ -46,9 +52,50 @@ def severity_of(score: float) -> Severity:
     return Severity.LOW
 
 
+#: Cases spanning at least this many patients are bulk disclosures (adverse impact very high).
+BULK_PATIENTS = 10
+
+
+def case_likelihood(case: AccessCase) -> Assessed:
+    """Overall likelihood (NIST SP 800-30 Rev. 1 Table G-5) of the insider threat events a
+    case evidences.
+
+    Likelihood of initiation (Table G-2), from the case score (0–100, docs/access-review.md
+    "Detectors and cases"), since the log already records the accesses and the score says how
+    little else could explain them: **very high** at 85 and above, **high** at 65 and above,
+    **moderate** below. Likelihood of adverse impact (Table G-4): **high**, because an access
+    without a reason on record is a use of ePHI the Privacy Rule does not permit, presumed a
+    breach (45 CFR 164.402) until a risk assessment shows a low probability of compromise;
+    **very high** when the case spans :data:`BULK_PATIENTS` patients or more.
+
+    Returns:
+        The Table G-5 level, a score inside its range (:func:`caresec.risk.scale.combine`) and
+        a rationale naming the pattern, the score and both inputs.
+    """
+    if case.score >= 85:
+        initiation = Level.VERY_HIGH
+    elif case.score >= 65:
+        initiation = Level.HIGH
+    else:
+        initiation = Level.MODERATE
+    why = (f"{case.pattern.value} case scored {case.score:.1f} of 100 on "
+           f"{len(case.event_ids)} logged event(s) nothing on record explains")
+    if case.patients >= BULK_PATIENTS:
+        adverse, adverse_why = Level.VERY_HIGH, f"{case.patients} patients' records touched"
+    else:
+        adverse = Level.HIGH
+        adverse_why = "an access without a reason on record is a presumed breach of ePHI"
+    first, second = assessed(initiation, why), assessed(adverse, adverse_why)
+    level, score = combine(load_nist_800_30().overall_likelihood, first, second)
+    return Assessed(level=level, score=score, rationale=(
+        f"initiation {initiation} ({why}) × adverse impact {adverse} ({adverse_why}) → "
+        f"Table G-5 {level}"))
+
+
 def case_finding(case: AccessCase, *, asset_ids: Sequence[str] = (ORG_ASSET,),
                  source: str = "EHR access log") -> Finding:
-    """One case as a finding (see the module docstring for ids and citations)."""
+    """One case as a finding (see the module docstring for ids and citations), with its
+    likelihood (:func:`case_likelihood`)."""
     threats = [TE_SNOOPING]
     if case.pattern in (AccessPattern.AFTER_TERMINATION, AccessPattern.VOLUME):
         threats.append(TE_DATA_THEFT)
@@ -76,6 +123,7 @@ def case_finding(case: AccessCase, *, asset_ids: Sequence[str] = (ORG_ASSET,),
                  ("events", str(len(case.event_ids))), ("event_ids", shown),
                  ("first_event", case.first_event.isoformat()),
                  ("last_event", case.last_event.isoformat())),
+        likelihood=case_likelihood(case),
     )
 
 

@@ -70,6 +70,15 @@ _HM_LEFT, _HM_TOP, _HM_CELL_W, _HM_CELL_H = 150, 16, 96, 60
 _BAR_LEFT, _BAR_MAX, _BAR_ROW = 110, 430, 30
 
 
+def _sentence_case(title: str) -> str:
+    """``Malicious or tampered AI model`` → ``malicious or tampered AI model``: lower-case the
+    first word only, unless it is an acronym (``DICOM``, ``AI``)."""
+    first, _, rest = title.partition(" ")
+    if first.isupper():
+        return title
+    return f"{first.lower()} {rest}" if rest else first.lower()
+
+
 def slug(text: str) -> str:
     """A CSS-class/HTML-id safe form of ``text`` (``very high`` → ``very-high``)."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x"
@@ -181,7 +190,7 @@ def _risk_in_words(risk: Risk, assets: dict[str, Asset], findings: dict[str, Fin
     driver = findings.get(risk.finding_ids[0]) if risk.finding_ids else None
     because = f" Driven by {driver.title}." if driver else ""
     return (
-        f"{str(risk.level).capitalize()} risk of “{risk.threat_event.lower()}” on {name}: "
+        f"{str(risk.level).capitalize()} risk of “{_sentence_case(risk.threat_event)}” on {name}: "
         f"likelihood {risk.likelihood.level}, impact {risk.impact.level}.{because}"
     )
 
