@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from caresec.analyze.versions import normalize_name, osv_ecosystem
@@ -47,6 +46,7 @@ from caresec.model import (
     RangeEvent,
     SeverityVector,
 )
+from caresec.store._sqlite import SqliteStore, open_database
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -129,7 +129,7 @@ class _Unit:
     files: tuple[Path, ...]
 
 
-class FeedStore:
+class FeedStore(SqliteStore):
     """The SQLite feed cache of one organization (``ORG/.caresec/feeds.sqlite``).
 
     Use :meth:`open` (also a context manager). Implements the matcher's ``AdvisorySource``
@@ -137,8 +137,7 @@ class FeedStore:
     """
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self._db = connection
-        self.path = path
+        super().__init__(connection, path)
         self._cache: dict[tuple[str, str], list[Advisory]] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -151,38 +150,11 @@ class FeedStore:
             StoreError: the file is not a usable SQLite database, or was written by a newer
                 caresec (schema version above :data:`SCHEMA_VERSION`).
         """
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, timeout=60)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the feed store: {exc}") from exc
-        try:
-            _prepare(connection, path)
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise StoreError(
-                f"{path}: not a usable feed store: {exc}",
-                hint="It is a cache: delete it and import the feeds again.",
-            ) from exc
-        except StoreError:
-            connection.close()
-            raise
+        connection = open_database(
+            path, _prepare, what="feed store",
+            hint="It is a cache: delete it and import the feeds again.",
+        )
         return cls(connection, path)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
-
-    def __enter__(self) -> FeedStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- import -----------------------------------------------------------------------------
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from types import TracebackType
 
 from caresec.errors import StoreError
 from caresec.model.plan import RiskSnapshot, RunSummary
 from caresec.model.risk import Level
+from caresec.store._sqlite import SqliteStore, open_database
 
 __all__ = ["RUNS_FILE", "SCHEMA_VERSION", "RunStore"]
 
@@ -48,12 +48,8 @@ CREATE TABLE run_findings (
 """
 
 
-class RunStore:
+class RunStore(SqliteStore):
     """The SQLite run history of one organization. Use :meth:`open` (a context manager)."""
-
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self._db = connection
-        self.path = path
 
     @classmethod
     def open(cls, path: Path) -> RunStore:
@@ -62,38 +58,10 @@ class RunStore:
         Raises:
             StoreError: not a usable SQLite database, or written by a newer caresec.
         """
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, timeout=60)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{path}: cannot open the run history: {exc}") from exc
-        try:
-            _prepare(connection, path)
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise StoreError(
-                f"{path}: not a usable run history: {exc}",
-                hint="Move it aside to start a new history.",
-            ) from exc
-        except StoreError:
-            connection.close()
-            raise
+        connection = open_database(
+            path, _prepare, what="run history", hint="Move it aside to start a new history."
+        )
         return cls(connection, path)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
-
-    def __enter__(self) -> RunStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def record(self, summary: RunSummary) -> int:
         """Store ``summary`` as a new run and return its run id (``summary.run_id`` ignored).
