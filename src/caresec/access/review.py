@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from caresec.access import detectors as d
 from caresec.access.cases import Hit, UserInfo, VolumeDay, build_cases
@@ -119,12 +122,15 @@ def review_access(
     zone(timezone)
     scratch = Path(tempfile.mkdtemp(prefix="caresec-access-")) if work_dir is None else work_dir
     try:
-        ingested = ingest_events(events_paths, scratch / "events", mapping=mapping,
-                                 timezone=timezone)
-        context = load_context(context_dir, timezone=timezone)
-        return review_ingested(ingested, context, engine=engine, pseudonymizer=pseudonymizer,
-                               today=today, timezone=timezone, work_dir=scratch,
-                               threads=threads, memory_limit=memory_limit)
+        # The context loads (mostly one core: CSV with quoted newlines, Arrow compute) while
+        # the engine runs the steps that need only the events; see :func:`review_ingested`.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="caresec-context") as pool:
+            pending = pool.submit(load_context, context_dir, timezone=timezone)
+            ingested = ingest_events(events_paths, scratch / "events", mapping=mapping,
+                                     timezone=timezone)
+            return review_ingested(ingested, pending.result, engine=engine,
+                                   pseudonymizer=pseudonymizer, today=today, timezone=timezone,
+                                   work_dir=scratch, threads=threads, memory_limit=memory_limit)
     finally:
         if work_dir is None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -132,7 +138,7 @@ def review_access(
 
 def review_ingested(
     ingested: IngestResult,
-    context: Context,
+    context: Context | Callable[[], Context],
     *,
     engine: str = "duckdb",
     pseudonymizer: Pseudonymizer | None = None,
@@ -143,38 +149,49 @@ def review_ingested(
     memory_limit: str = "",
     catalog: ExplanationCatalog | None = None,
 ) -> AccessReview:
-    """The review proper, on events already normalized (see :func:`review_access`)."""
+    """The review proper, on events already normalized (see :func:`review_access`).
+
+    ``context`` is the loaded context, or a function returning it (such as the ``result`` of a
+    future): it is called only once the steps that need the events alone (time range, repeated
+    event ids, ``ftouch``, ``touch``, ``useen``) have run, so that loading can overlap them.
+    Its problems come right after the ingest problems, as if it had been loaded first."""
     catalog = catalog or explanations()
     pseudonymizer = pseudonymizer or KeyedPseudonymizer.ephemeral()
-    problems: list[InputProblem] = [*ingested.problems, *context.problems]
+    load: Callable[[], Context] = context if callable(context) else (lambda: context)
+    problems: list[InputProblem] = [*ingested.problems]
     counts: dict[str, int] = {"non-access records skipped": ingested.skipped}
     if not ingested.parquet_files:
+        problems.extend(load().problems)
         return AccessReview(engine=engine, events=0, patient_events=0, explained_events=0,
                             explained_share=0.0, problems=tuple(problems),
                             counts=tuple(sorted(counts.items())), timezone=timezone,
                             pseudonymized=not isinstance(pseudonymizer, Identity))
     eng = open_engine(engine, work_dir / "engine", threads=threads, memory_limit=memory_limit)
     try:
-        return _run(eng, ingested, context, catalog=catalog, pseudonymizer=pseudonymizer,
+        return _run(eng, ingested, load, catalog=catalog, pseudonymizer=pseudonymizer,
                     today=today or datetime.now(UTC).date(), timezone=timezone,
                     problems=problems, counts=counts)
     finally:
         eng.close()
 
 
-def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: ExplanationCatalog,
+def _run(eng: Engine, ingested: IngestResult, load: Callable[[], Context], *,
+         catalog: ExplanationCatalog,
          pseudonymizer: Pseudonymizer, today: date, timezone: str,
          problems: list[InputProblem], counts: dict[str, int]) -> AccessReview:
     params = catalog.parameters
     eng.register_parquet("raw_events", ingested.parquet_files)
-    for name, table in context.tables().items():
-        eng.register_table(name, table)
     t_expr = f"CAST(FLOOR({eng.epoch_us('r.ts')} / 1000000) AS BIGINT)"
     end_of_today = int(datetime(today.year, today.month, today.day, tzinfo=zone(timezone))
                        .timestamp()) + 86400
-    [(t_min, t_max, total, future)] = eng.rows(
-        f"SELECT min({t_expr}), max({t_expr}), count(*), "
-        f"sum(CASE WHEN {t_expr} >= {end_of_today} THEN 1 ELSE 0 END) FROM raw_events r")
+    known = time_range(ingested.parquet_files)
+    if known is not None and known[1] < end_of_today:
+        t_min, t_max, total = known
+        future = 0
+    else:
+        [(t_min, t_max, total, future)] = eng.rows(
+            f"SELECT min({t_expr}), max({t_expr}), count(*), "
+            f"sum(CASE WHEN {t_expr} >= {end_of_today} THEN 1 ELSE 0 END) FROM raw_events r")
     base = ("raw_events r" if ids_known_unique(ingested.parquet_files)
             else _dedupe(eng, problems, counts))
     offset = local_offset_sql(timezone, int(t_min), int(t_max), "t")
@@ -189,6 +206,10 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
     eng.materialize("ftouch", ftouch_sql())
     eng.materialize("touch", touch_sql())
     eng.materialize("useen", d.useen_sql())
+    context = load()  # needed from here on
+    problems[len(ingested.problems):len(ingested.problems)] = context.problems
+    for name, table in context.tables().items():
+        eng.register_table(name, table)
     eng.materialize("unkusers", d.unknown_users_sql(), small=True)
     [(unknown_users,)] = eng.rows("SELECT count(*) FROM unkusers")
     eng.materialize("logged", d.logged_sql() if unknown_users else
@@ -278,6 +299,41 @@ def _run(eng: Engine, ingested: IngestResult, context: Context, *, catalog: Expl
         pseudonymized=not isinstance(pseudonymizer, Identity),
         timezone=timezone,
     )
+
+
+def time_range(paths: Sequence[Path]) -> tuple[int, int, int] | None:
+    """(first, last, rows): the earliest and latest event time in whole epoch seconds (floored)
+    and the number of events of normalized Parquet files ``paths``, from the files' footers
+    (row counts and the ``ts`` column statistics, Apache Parquet format, ColumnMetaData
+    ``statistics``) without reading the data; None when a row group lacks time statistics."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    second = timedelta(seconds=1)
+    first: int | None = None
+    last: int | None = None
+    rows = 0
+    for path in paths:
+        meta = pq.ParquetFile(path).metadata
+        rows += meta.num_rows
+        index = meta.schema.to_arrow_schema().get_field_index("ts")
+        if index < 0:
+            return None
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            if group.num_rows == 0:
+                continue
+            stats = group.column(index).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            lo, hi = stats.min, stats.max
+            if not (isinstance(lo, datetime) and isinstance(hi, datetime)
+                    and lo.tzinfo is not None and hi.tzinfo is not None):
+                return None
+            lo_s, hi_s = (lo - epoch) // second, (hi - epoch) // second
+            first = lo_s if first is None else min(first, lo_s)
+            last = hi_s if last is None else max(last, hi_s)
+    if first is None or last is None:
+        return None
+    return first, last, rows
 
 
 def _dedupe(eng: Engine, problems: list[InputProblem], counts: dict[str, int]) -> str:
