@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from caresec.collect._json import as_dict as _dict
+from caresec.collect._json import as_list as _list
+from caresec.collect._json import as_text as _text
 from caresec.collect._text import decode_utf8, display_path, problem_from_error
 from caresec.errors import InputError
 from caresec.model import InputProblem, ProblemSeverity
@@ -396,20 +399,7 @@ def _vulnerability(raw: dict[str, Any]) -> CsafVulnerability:
 # --- JSON helpers -------------------------------------------------------------------------------
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
 
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")

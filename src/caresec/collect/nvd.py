@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from caresec.collect._cpe import to_cpe23
+from caresec.collect._json import as_dict as _dict
+from caresec.collect._json import as_list as _list
+from caresec.collect._json import as_text as _text
 from caresec.collect._text import display_path, problem_from_error
 from caresec.collect.csaf import load_json_file
 from caresec.errors import InputError
@@ -338,20 +341,7 @@ def _configuration(raw: dict[str, Any], origin: str) -> CpeConfiguration:
 # --- JSON helpers -------------------------------------------------------------------------------
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
 
 
 def _date(value: object) -> date | None:

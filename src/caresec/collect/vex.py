@@ -35,6 +35,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from caresec.collect._json import as_dict as _dict
+from caresec.collect._json import as_list as _list
+from caresec.collect._json import as_text as _text
 from caresec.collect._text import display_path, problem_from_error
 from caresec.collect.csaf import is_csaf_document, load_json_file, parse_csaf
 from caresec.errors import InputError
@@ -353,18 +356,7 @@ def csaf_vex_statements(advisory: CsafAdvisory) -> list[VexStatement]:
 # --- JSON helpers -------------------------------------------------------------------------------
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    return ""
 
 
 def _date(value: object) -> date | None:
