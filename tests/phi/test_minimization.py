@@ -4,6 +4,7 @@ store file (45 CFR 164.502(b) minimum necessary); only keyed pseudonyms and shap
 from __future__ import annotations
 
 import json
+import re
 import logging
 import shutil
 import sqlite3
@@ -103,3 +104,28 @@ def test_detect_prints_offsets_not_values(fixtures: Path) -> None:
     shown = runner.invoke(app, ["detect", str(fixtures / "phi" / "note.planted.txt"),
                                 "--show-values"])
     assert "123-45-6789" in shown.output  # the explicit opt-in prints values
+
+
+def test_identifiers_in_file_names_are_pseudonymized(tmp_path: Path) -> None:
+    """A file named after a patient's MRN or SSN names a patient: the CLI prints and saves
+    ``[mrn:p:…]``/``[ssn:p:…]`` in its place, and a rescan still matches it (unchanged)."""
+    org = tmp_path / "org"
+    data = org / "exports" / "RCH0004712"
+    data.mkdir(parents=True)
+    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    (data / "summary-123-45-6789.txt").write_text("SSN 123-45-6789, MRN RCH0004712\n")
+    runner = CliRunner()
+    args = ["scan", str(org / "exports"), "--org", str(org), "--json", "--workers", "1",
+            "--mrn-pattern", r"RCH\d{7}"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    locations = [loc["location"] for loc in json.loads(first.output)["locations"]]
+    assert len(locations) == 1
+    assert re.fullmatch(r"exports/\[mrn:p:[0-9a-f]+\]/summary-\[ssn:p:[0-9a-f]+\]\.txt",
+                        locations[0]), locations
+    stored = (org / ".caresec" / "phi-inventory.json").read_text()
+    plain = runner.invoke(app, [a for a in args if a != "--json"])
+    for text in (first.output, stored, plain.output):
+        assert "RCH0004712" not in text and "123-45-6789" not in text
+    second = json.loads(runner.invoke(app, args).output)["locations"]
+    assert [loc["change"] for loc in second] == ["unchanged"]

@@ -21,8 +21,8 @@ and returns:
 
 Nothing returned carries an identifier or a pseudonym of one. File names can themselves hold
 an identifier (``summary-RCH0004712.txt``): those the detector finds in a location's name are
-replaced by ``[type:pseudonym]`` in the saved inventory (:func:`name_redactor`), so scans still
-compare location by location, and by ``[type]`` in what is reported (:func:`report_view`).
+replaced by ``[type:pseudonym]`` in the saved inventory, so scans still compare location by
+location, and by ``[type]`` in what is reported (:mod:`caresec.collect.phi.names`).
 
 Settings, the ``[phi]`` table of ``caresec.toml`` (all optional)::
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,6 @@ HIPAA_IDENTIFIERS: tuple[tuple[str, str], ...] = (
 NOT_DETECTED = frozenset({"P", "Q", "R"})
 _EPHI_TIERS = (Sensitivity.HIGH, Sensitivity.MODERATE)
 _EXPOSED_ZONES = frozenset({"internet", "dmz", "guest"})
-_NAME_SEPARATORS = re.compile(r"[^0-9A-Za-z@.+()]")
 
 
 def capability() -> Capability:
@@ -159,9 +158,14 @@ class PhiCapability:
         # Imported here: the detector loads Presidio and word lists (about two seconds), which
         # an audit without PHI sources should not pay for.
         from caresec.collect.phi import Limits, inventory_path, load_inventory, save_inventory
-        from caresec.collect.phi.scan import changes_since, iter_files, scan_sources
+        from caresec.collect.phi.names import (
+            location_name,
+            pseudonymize_locations,
+            report_view,
+        )
+        from caresec.collect.phi.scan import iter_files, scan_sources
         from caresec.errors import StoreError
-        from caresec.phi import DetectorConfig, PhiDetector
+        from caresec.phi import DetectorConfig
 
         org = context.org
         settings, problems = read_settings(org.section(NAME))
@@ -189,17 +193,12 @@ class PhiCapability:
         scanned = scan_sources(listed, dbs=db_urls, key=key, root=org.root,
                                limits=Limits(db_sample_rows=settings.sample_rows),
                                config=config, workers=workers)
-        stored_name = name_redactor(PhiDetector(config), key)
-        roots = [stored_name(_display(Path(s.location), org.root)) for s in listed]
-        roots += [stored_name(loc.location) for loc in scanned.sources[len(listed):]]
-        current = changes_since([replace(loc, location=stored_name(loc.location))
-                                 for loc in scanned.locations], previous, roots)
-        current.sort(key=lambda loc: (loc.change is Change.REMOVED, loc.sensitivity.rank,
-                                      -loc.total, loc.location))
+        roots = [location_name(Path(s.location), org.root) for s in listed]
+        roots += [loc.location for loc in scanned.sources[len(listed):]]
         inventory = replace(
-            scanned, locations=tuple(current),
-            problems=tuple(replace(p, file=stored_name(p.file)) for p in scanned.problems),
-            sources=tuple((*(replace(s, location=_display(Path(s.location), org.root))
+            pseudonymize_locations(scanned, key=key, config=config, previous=previous,
+                                   roots=roots),
+            sources=tuple((*(replace(s, location=location_name(Path(s.location), org.root))
                              for s in listed), *scanned.sources[len(listed):])),
         )
         try:
@@ -227,13 +226,6 @@ class PhiCapability:
 def _problem(file: str, place: str, message: str,
              severity: ProblemSeverity = ProblemSeverity.WARNING) -> InputProblem:
     return InputProblem(file, place, message, severity, NAME)
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def read_settings(table: Mapping[str, Any]) -> tuple[PhiSettings, list[InputProblem]]:
@@ -342,59 +334,6 @@ def _sqlite_file(location: str) -> str | None:
         return None
     rest = location[len("sqlite:///"):]
     return rest if rest and "?" not in rest and not rest.startswith("file:") else None
-
-
-def name_redactor(detector: Any, key: bytes) -> Callable[[str], str]:
-    """A function replacing the identifiers in a location's name.
-
-    Each part of the name (between ``/``, ``!`` and ``#``) is given to the detector with
-    separators read as spaces (``discharge-summary-RCH0004712.txt`` →
-    ``discharge summary RCH0004712 txt``); identifiers of a person-keying type
-    (:attr:`PhiType.keys_person`: name, SSN, MRN, member or account number, e-mail, phone)
-    are replaced, and with them any other identifier in the same part.
-
-    Args:
-        detector: a :class:`~caresec.phi.PhiDetector` (with the organization's MRN formats).
-        key: the pseudonym key: a replacement is ``[type:pseudonym]`` (``[mrn:p:…]``), so the
-            saved inventory still tells two such files apart; reports show ``[mrn]``
-            (:func:`report_view`).
-    """
-    cache: dict[str, str] = {}
-
-    def part(text: str) -> str:
-        if text not in cache:
-            spans = detector.detect(_NAME_SEPARATORS.sub(" ", text))
-            if not any(s.type.keys_person for s in spans):
-                cache[text] = text
-            else:
-                out = text
-                for span in sorted(spans, key=lambda s: -s.start):
-                    value = text[span.start:span.end]
-                    tag = privacy.pseudonym(key, span.type.value, value)
-                    out = f"{out[:span.start]}[{span.type.value}:{tag}]{out[span.end:]}"
-                cache[text] = out
-        return cache[text]
-
-    def redact(location: str) -> str:
-        return "".join(piece if piece in "/!#" else part(piece)
-                       for piece in re.split(r"([/!#])", location))
-
-    return redact
-
-
-def report_view(inventory: PhiInventory) -> PhiInventory:
-    """The inventory as reports may show it: pseudonyms in names replaced by the type
-    (``[mrn:p:…]`` → ``[mrn]``), no examples, no digests."""
-
-    def unkey(text: str) -> str:
-        return re.sub(r"\[([a-z0-9 ]+):p:[0-9a-f]+\]", r"[\1]", text)
-
-    return replace(
-        inventory,
-        locations=tuple(replace(loc, location=unkey(loc.location), examples=(), digest="")
-                        for loc in inventory.locations),
-        problems=tuple(replace(p, file=unkey(p.file)) for p in inventory.problems),
-    )
 
 
 def _present(inventory: PhiInventory) -> list[PhiLocation]:

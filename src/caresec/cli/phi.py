@@ -25,6 +25,7 @@ from caresec.collect.phi import (
     scan_sources,
 )
 from caresec.collect.phi.documents import decode_text
+from caresec.collect.phi.names import location_name, pseudonymize_locations
 from caresec.collect.phi.store import inventory_dict
 from caresec.errors import CaresecError, InputError
 from caresec.model.phi import Change, DataSource, PhiInventory
@@ -167,11 +168,14 @@ def scan_command(
         def progress(done: int, total: int, _name: str) -> None:
             bar.update(task, completed=done, total=total)
 
-        inventory = scan_sources(sources, dbs=dbs, key=key, progress=progress,
-                                 root=root, previous=previous,
-                                 limits=Limits(db_sample_rows=sample_rows),
-                                 config=DetectorConfig(mrn_patterns=tuple(patterns)),
-                                 workers=workers or None)
+        config = DetectorConfig(mrn_patterns=tuple(patterns))
+        scanned = scan_sources(sources, dbs=dbs, key=key, progress=progress, root=root,
+                               limits=Limits(db_sample_rows=sample_rows), config=config,
+                               workers=workers or None)
+    roots = [location_name(p, root) for p in paths]
+    roots += [s.location for s in scanned.sources[len(paths):]]
+    inventory = pseudonymize_locations(scanned, key=key, config=config, previous=previous,
+                                       roots=roots)
     if store is not None and not no_save:
         save_inventory(store, inventory)
     if as_json:
