@@ -6,10 +6,11 @@ Usage::
 
 CORPUS_DIR defaults to ../shared/data/phi/physionet-deid-dev (the development part: patients
 1–81, 1,642 notes, 1,251 gold spans). Prints recall and precision overall and per gold type for
-both detectors side by side: a gold span is found when a detected span overlaps it (the deid
-README's criterion); exact figures need identical boundaries. "Plain Presidio" is
-``AnalyzerEngine`` with its default predefined recognizers and a blank spaCy pipeline (no NER
-model), every result kept (its default score threshold, 0).
+both detectors side by side, then caresec's figures on two halves split by patient id (1–40,
+on whose errors the rules were tuned, and 41–81, held out). A gold span is found when a
+detected span overlaps it (the deid README's criterion); exact figures need identical
+boundaries. "Plain Presidio" is ``AnalyzerEngine`` with its default predefined recognizers and
+a blank spaCy pipeline (no NER model), every result kept (its default score threshold, 0).
 
 Published baseline (deid 1.1 README, whole corpus): recall 0.967, precision 0.748.
 Targets for caresec on this set: recall >= 0.97, precision >= 0.85.
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from caresec.phi import detect
-from caresec.phi.evaluate import Score, read_gold, read_notes, score_corpus
+from caresec.phi.evaluate import GoldSpan, NoteKey, Score, read_gold, read_notes, score_corpus
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "phi" / "physionet-deid-dev"
 
@@ -78,6 +79,22 @@ def report(scores: dict[str, Score]) -> str:
     return "\n".join(lines)
 
 
+def halves(notes: dict[NoteKey, str], gold: dict[NoteKey, list[GoldSpan]]) -> str:
+    """caresec's recall and precision on patients 1–40 and 41–81 (a check that rules tuned on
+    the first half's errors generalize to the second)."""
+    lines = []
+    for label, low, high in (("patients 1-40 (tuned)", 1, 40),
+                             ("patients 41-81 (held out)", 41, 81)):
+        part = {k: v for k, v in notes.items() if low <= k[0] <= high}
+        score = score_corpus(part, gold, lambda body: [(s.start, s.end) for s in detect(body)])
+        kinds = "  ".join(f"{kind} {score.found_by_type[kind]}/{score.gold_by_type[kind]}"
+                          for kind in sorted(score.gold_by_type))
+        lines.append(f"{label:26} recall {score.recall:.3f} ({score.found}/{score.gold})  "
+                     f"precision {score.precision:.3f} ({score.correct}/{score.detected})\n"
+                     f"{'':26} {kinds}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     corpus = Path(argv[1]) if len(argv) > 1 else DEFAULT
     notes = read_notes(corpus.joinpath("id.text").read_text(encoding="utf-8"))
@@ -93,6 +110,7 @@ def main(argv: list[str]) -> int:
     plain = score_corpus(notes, gold, presidio)
     print(f"plain Presidio done in {time.perf_counter() - began:.1f} s", file=sys.stderr)
     print(report({"caresec": ours, "plain Presidio": plain}))
+    print(halves(notes, gold))
     print("published deid 1.1 baseline (whole corpus): recall 0.967, precision 0.748")
     print("targets: recall >= 0.97, precision >= 0.85 -> "
           f"recall {'met' if ours.recall >= 0.97 else 'MISSED'}, "

@@ -4,8 +4,8 @@ store file (45 CFR 164.502(b) minimum necessary); only keyed pseudonyms and shap
 from __future__ import annotations
 
 import json
-import re
 import logging
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable

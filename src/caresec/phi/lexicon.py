@@ -58,6 +58,12 @@ FACILITY_NAMES = words_file("facility-names")
 #: Common hospital-name abbreviations written alone in notes.
 FACILITY_ABBREVIATIONS = frozenset({"gh", "vamc", "vahcs"})
 
+#: Staff roles written before a name (``IV nurse Jane Roe``, ``attending Smith``).
+ROLES = words_file("roles")
+
+#: Nouns that follow an eponym or a drug name, not a person (``Penrose drain``, ``Allegra PO``).
+EPONYM_NOUNS = words_file("eponym-nouns")
+
 #: Hospital units and clinical abbreviations that follow "to" or "from" but are not places.
 UNIT_WORDS = words_file("unit-words")
 
@@ -70,7 +76,8 @@ class Lexicon:
         first: census first names → rank (1 = most common).
         last: census surnames → rank.
         common: common English words (lower-case dictionary entries).
-        places: place names (single or multi-word) → kind (``city``, ``county``, ``state``).
+        places: place names (single or multi-word) → kind (``city``, ``county``, ``state``,
+            ``world city``).
         place_heads: the first word of every multi-word place name.
     """
 
@@ -95,6 +102,11 @@ class Lexicon:
     def is_name(self, word: str) -> bool:
         """True when ``word`` (lower case) is a census first name or surname."""
         return word in self.first or word in self.last
+
+    def is_frequent_name(self, word: str, rank: int = 10_000) -> bool:
+        """True when ``word`` (lower case) is a census first name, or a surname among the
+        ``rank`` most frequent (``lander`` is, ``care`` is not)."""
+        return word in self.first or self.last.get(word, rank + 1) <= rank
 
     def is_unambiguous_name(self, word: str) -> bool:
         """A census name that is not a common English word or clinical term."""
@@ -139,8 +151,11 @@ def _places() -> dict[str, str]:
         places.setdefault(name, "county")
     cities = json.loads(base.joinpath("cities5000.json").read_text(encoding="utf-8"))
     for city in cities.values():
-        if city["countrycode"] == "US" or city["population"] >= 500_000:
+        if city["countrycode"] == "US":
             places.setdefault(city["name"].lower(), "city")
+    for city in cities.values():
+        if city["countrycode"] != "US" and city["population"] >= 500_000:
+            places.setdefault(city["name"].lower(), "world city")
     return places
 
 

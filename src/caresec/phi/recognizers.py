@@ -257,7 +257,7 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
         CheckedRecognizer(
             PhiType.DATE, "date",
             [("ISO date", r"(?<![\d-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\d-])", 0.6),
-             ("US date", r"(?<![\d/.-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/%])", 0.6),
+             ("US date", r"(?<![\d/])(?<!\d[.-])\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})(?![\d/%])", 0.6),
              ("dashed date", r"(?<![\d.-])\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})(?![\d-])", 0.5),
              ("month day", rf"\b{_MONTH}\.?\s{{1,2}}\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b",
               0.6),
