@@ -6,8 +6,13 @@ Usage::
 
 CORPUS_DIR defaults to ../shared/data/phi/physionet-deid-dev (the development part: patients
 1–81, 1,642 notes, 1,251 gold spans). Prints recall and precision overall and per gold type for
-both detectors side by side, then caresec's figures on two halves split by patient id (1–40,
-on whose errors the rules were tuned, and 41–81, held out). A gold span is found when a
+both detectors side by side, then caresec's figures on two halves split by patient id (1–40
+and 41–81). The rules were first tuned on the errors of 1–40 only, with 41–81 held out; the
+last measurement on unseen data was that held-out half before the rules were tuned on it too:
+recall 0.906, precision 0.883 (41–81; 1–40 then gave 0.984 / 0.959). Since then the rules have
+been tuned on the errors of all 81 patients, so every figure printed here is on tuning data
+and optimistic for unseen notes; only the corpus's other patients, kept apart as an
+evaluation set that is not here, could measure them afresh. A gold span is found when a
 detected span overlaps it (the deid README's criterion); exact figures need identical
 boundaries. "Plain Presidio" is ``AnalyzerEngine`` with its default predefined recognizers and
 a blank spaCy pipeline (no NER model), every result kept (its default score threshold, 0).
@@ -80,11 +85,11 @@ def report(scores: dict[str, Score]) -> str:
 
 
 def halves(notes: dict[NoteKey, str], gold: dict[NoteKey, list[GoldSpan]]) -> str:
-    """caresec's recall and precision on patients 1–40 and 41–81 (a check that rules tuned on
-    the first half's errors generalize to the second)."""
+    """caresec's recall and precision on patients 1–40 and 41–81 (both halves are tuning data
+    now; 41–81 was held out until its last unseen measurement, recall 0.906, precision 0.883)."""
     lines = []
     for label, low, high in (("patients 1-40 (tuned)", 1, 40),
-                             ("patients 41-81 (held out)", 41, 81)):
+                             ("patients 41-81 (tuned)", 41, 81)):
         part = {k: v for k, v in notes.items() if low <= k[0] <= high}
         score = score_corpus(part, gold, lambda body: [(s.start, s.end) for s in detect(body)])
         kinds = "  ".join(f"{kind} {score.found_by_type[kind]}/{score.gold_by_type[kind]}"

