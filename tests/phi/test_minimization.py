@@ -107,25 +107,85 @@ def test_detect_prints_offsets_not_values(fixtures: Path) -> None:
 
 
 def test_identifiers_in_file_names_are_pseudonymized(tmp_path: Path) -> None:
-    """A file named after a patient's MRN or SSN names a patient: the CLI prints and saves
-    ``[mrn:p:…]``/``[ssn:p:…]`` in its place, and a rescan still matches it (unchanged)."""
+    """A file named after a patient's MRN or SSN names a patient: the CLI shows ``[mrn]`` and
+    ``[ssn]`` in its place and the store keeps ``[mrn:p:…]`` (keyed), so a rescan still
+    matches the file (unchanged). The MRN format comes from the org's ``[phi] mrn_patterns``."""
     org = tmp_path / "org"
     data = org / "exports" / "RCH0004712"
     data.mkdir(parents=True)
-    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    (org / "caresec.toml").write_text(
+        "[organization]\nname = 'Test'\n\n[phi]\nmrn_patterns = ['RCH\\d{7}']\n")
     (data / "summary-123-45-6789.txt").write_text("SSN 123-45-6789, MRN RCH0004712\n")
     runner = CliRunner()
-    args = ["scan", str(org / "exports"), "--org", str(org), "--json", "--workers", "1",
-            "--mrn-pattern", r"RCH\d{7}"]
+    args = ["scan", str(org / "exports"), "--org", str(org), "--json", "--workers", "1"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     locations = [loc["location"] for loc in json.loads(first.output)["locations"]]
-    assert len(locations) == 1
-    assert re.fullmatch(r"exports/\[mrn:p:[0-9a-f]+\]/summary-\[ssn:p:[0-9a-f]+\]\.txt",
-                        locations[0]), locations
+    assert locations == ["exports/[mrn]/summary-[ssn].txt"]
     stored = (org / ".caresec" / "phi-inventory.json").read_text()
+    assert re.search(r"exports/\[mrn:p:[0-9a-f]+\]/summary-\[ssn:p:[0-9a-f]+\]\.txt", stored)
     plain = runner.invoke(app, [a for a in args if a != "--json"])
     for text in (first.output, stored, plain.output):
         assert "RCH0004712" not in text and "123-45-6789" not in text
     second = json.loads(runner.invoke(app, args).output)["locations"]
     assert [loc["change"] for loc in second] == ["unchanged"]
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Zebulon_Quagmirewood_labs.txt", "[name]_labs.txt"),        # capitalised, in no dictionary
+    ("zebulon.quagmire@example.com.txt", "[email].txt"),         # e-mail before the extension
+    ("Throckbottom-Philomena.txt", "[name].txt"),                 # census first name
+    ("Oracle__001_Oracle_ORM_O01.txt", "Oracle__001_Oracle_ORM_O01.txt"),  # HL7 message type
+    ("50x11-common_determine-startup.txt", "50x11-common_determine-startup.txt"),
+])
+def test_names_and_emails_in_file_names(tmp_path: Path, name: str, shown: str) -> None:
+    (tmp_path / name).write_text("Patient: Zebulon Quagmirewood, SSN 123-45-6789\n")
+    result = CliRunner().invoke(app, ["scan", str(tmp_path / name), "--json", "--workers", "1",
+                                      "--no-save"])
+    assert result.exit_code == 0, result.output
+    assert [loc["location"].rsplit("/", 1)[-1]
+            for loc in json.loads(result.stdout)["locations"]] == [shown]
+
+
+def test_json_key_holding_an_identifier_is_not_stored(tmp_path: Path) -> None:
+    """A JSON object keyed by patient name: the key is part of each example's place
+    (``/Philomena Throckbottom/ssn``) and must be pseudonymized there too."""
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    (org / "by-patient.json").write_text(json.dumps(
+        {"Philomena Throckbottom": {"ssn": "123-45-6789", "phone": "(410) 555-0199"}}))
+    result = CliRunner().invoke(app, ["scan", str(org / "by-patient.json"), "--org", str(org),
+                                      "--json", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    stored = (org / ".caresec" / "phi-inventory.json").read_text()
+    assert "ssn" in stored
+    for text in (result.output, stored):
+        assert "Throckbottom" not in text and "Philomena" not in text
+
+
+def test_scan_of_one_folder_keeps_the_rest_of_the_saved_inventory(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    for folder in ("a", "b"):
+        (org / folder).mkdir(parents=True)
+        (org / folder / "note.txt").write_text("SSN 123-45-6789 on file\n")
+    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    runner = CliRunner()
+    runner.invoke(app, ["scan", str(org / "a"), str(org / "b"), "--org", str(org), "--json"])
+    only_a = runner.invoke(app, ["scan", str(org / "a"), "--org", str(org), "--json"])
+    assert [loc["location"] for loc in json.loads(only_a.output)["locations"]] == ["a/note.txt"]
+    saved = json.loads((org / ".caresec" / "phi-inventory.json").read_text())
+    assert sorted(loc["location"] for loc in saved["locations"]) == ["a/note.txt", "b/note.txt"]
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    """README exit codes: 2 for unreadable input, with a sentence naming it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from caresec.cli.app import main; main()", "phi", "scan",
+         str(tmp_path / "absent"), "--no-save"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "absent: no such file or folder" in " ".join(done.stderr.split()).replace("/ ", "/")
+    assert "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tomllib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -23,13 +24,19 @@ from caresec.collect.phi import (
     load_inventory,
     save_inventory,
     scan_sources,
+    sniff,
 )
 from caresec.collect.phi.documents import decode_text
-from caresec.collect.phi.names import location_name, pseudonymize_locations
+from caresec.collect.phi.names import (
+    location_name,
+    name_redactor,
+    pseudonymize_locations,
+    report_view,
+)
 from caresec.collect.phi.store import inventory_dict
 from caresec.errors import CaresecError, InputError
 from caresec.model.phi import Change, DataSource, PhiInventory
-from caresec.phi import DetectorConfig
+from caresec.phi import DetectorConfig, PhiDetector
 from caresec.phi import detect as detect_spans
 from caresec.phi.mrn import learn_mrn_pattern
 
@@ -42,6 +49,11 @@ CONFIG_FILE = "caresec.toml"
 @app.callback()
 def _group() -> None:
     """Find ePHI (keeps ``scan`` and ``detect`` subcommands)."""
+
+
+#: Formats ``phi detect`` refuses (it reads one text file), with their names.
+_NOT_TEXT = {"pdf": "PDF file", "zip": "ZIP archive", "docx": "Word document",
+             "xlsx": "Excel workbook", "dicom": "DICOM file", "binary": "binary file"}
 
 
 def find_org(start: Path) -> Path | None:
@@ -78,6 +90,30 @@ def _linked(location: str, base: Path, mapping: dict[str, tuple[str, str]]) -> D
             asset, owner = mapping[key]
             return DataSource(location, asset, owner)
     return DataSource(location)
+
+
+def org_mrn_patterns(root: Path) -> list[str]:
+    """The MRN formats of the organization's ``[phi] mrn_patterns`` (``caresec.toml``), so a
+    scan from the command line reads MRNs as ``caresec audit`` does.
+
+    A wrong setting in the ``[phi]`` table is printed as a warning and ignored, as in the audit.
+
+    Raises:
+        InputError: ``caresec.toml`` cannot be read.
+    """
+    from caresec.capabilities.phi import NAME, read_settings
+
+    config = root / "caresec.toml"
+    if not config.is_file():
+        return []
+    try:
+        table = tomllib.loads(config.read_text("utf-8")).get(NAME, {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(str(config), "", f"cannot be read ({exc})") from exc
+    settings, problems = read_settings(table if isinstance(table, dict) else {})
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
+    return list(settings.mrn_patterns)
 
 
 def render_text(inventory: PhiInventory) -> str:
@@ -148,8 +184,13 @@ def scan_command(
     paths = paths or []
     if not paths and not db:
         raise CaresecError("nothing to scan.", hint="Give a PATH or --db URL.")
+    for path in paths:
+        if not path.exists():
+            raise InputError(str(path), "", "no such file or folder")
     root = org or find_org(paths[0] if paths else Path.cwd()) or find_org(Path.cwd())
     key = privacy.load_or_create_key(root) if root else privacy.ephemeral_key()
+    if root is not None:
+        patterns = [*org_mrn_patterns(root), *patterns]
     if root is None:
         typer.echo("note: no organization folder found; pseudonyms are valid for this run only "
                    "and the inventory is not saved.", err=True)
@@ -174,14 +215,18 @@ def scan_command(
                                workers=workers or None)
     roots = [location_name(p, root) for p in paths]
     roots += [s.location for s in scanned.sources[len(paths):]]
-    inventory = pseudonymize_locations(scanned, key=key, config=config, previous=previous,
-                                       roots=roots)
+    redact = name_redactor(PhiDetector(config), key)
+    inventory = pseudonymize_locations(scanned, key=key, previous=previous, roots=roots,
+                                       redact=redact)
     if store is not None and not no_save:
-        save_inventory(store, inventory)
+        save_inventory(store, pseudonymize_locations(
+            scanned, key=key, previous=previous, roots=roots, redact=redact,
+            keep_unscanned=True))
+    shown = report_view(inventory)
     if as_json:
-        typer.echo(json.dumps(inventory_dict(inventory), indent=2))
+        typer.echo(json.dumps(inventory_dict(shown), indent=2))
     else:
-        typer.echo(render_text(inventory), nl=False)
+        typer.echo(render_text(shown), nl=False)
 
 
 @app.command("detect")
@@ -195,9 +240,14 @@ def detect_command(
     """Print the spans detected in one text file: start and end (character offsets), type,
     score and detector."""
     try:
-        text = decode_text(file.read_bytes())
+        data = file.read_bytes()
     except OSError as exc:
         raise InputError(str(file), "", f"cannot read ({exc.strerror})") from exc
+    kind = sniff(file.name, data[:8192])
+    if kind in _NOT_TEXT:
+        raise InputError(str(file), "", f"is a {_NOT_TEXT[kind]}, not text; "
+                         "`caresec phi scan` reads it")
+    text = decode_text(data)
     spans = detect_spans(text)
     if as_json:
         rows = []

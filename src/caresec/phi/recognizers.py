@@ -129,6 +129,34 @@ def _offline_tld() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
+#: A form label that names a person, then ``:`` or ``=`` (``Patient name:``, ``Guardian =``).
+_NAME_LABEL = (
+    r"(?i:(?<![A-Za-z])(?:(?:patient|pt|member|subscriber|insured|guarantor|client|resident)"
+    r"(?:'s)?[ \t]+(?:full[ \t]+|legal[ \t]+)?name|full[ \t]+name|legal[ \t]+name|"
+    r"patient|guardian|next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person|"
+    r"spouse|mother|father|parent|insured|subscriber|guarantor|name|"
+    r"(?:attending|referring|ordering|primary[ \t]+care)(?:[ \t]+(?:physician|provider|md))?|"
+    r"pcp|physician|provider))[ \t]*[:=][ \t]*"
+)
+#: Two to four name words (``Zebulon Quagmirewood``, ``Mary J. Smith``, ``SMITH, MARY``).
+_LABELLED_NAME = (
+    r"(?P<v>(?:[A-Z][A-Za-z'\-]+,[ \t]*[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z]\.?(?![A-Za-z]))?)"
+    r"|(?:[A-Z][A-Za-z'\-]+(?:[ \t]+(?:[A-Z]\.|[A-Z](?=[ \t])|[A-Z][A-Za-z'\-]+)){1,3}))"
+    r"(?![A-Za-z0-9])"
+)
+
+
+def _labelled_name_check(text: str) -> bool:
+    """A labelled value is a name when one of its words could be one: a census name, or not a
+    common English word (``Blood Pressure`` is not; ``Zebulon Quagmirewood`` is)."""
+    from caresec.phi.lexicon import lexicon
+
+    lex = lexicon()
+    words = [w for w in re.split(r"[ \t,.]+", text) if len(w) > 1]
+    return any(lex.is_frequent_name(w.lower(), 5000) or not lex.is_common(w.lower())
+               for w in words)
+
+
 def _labelled(labels: str, value: str) -> str:
     """A regex matching ``labels``, an optional ``#``/``:``/``no``, then ``value`` (group ``v``)."""
     return (rf"\b(?:{labels})\.?[\s:#=.-]{{0,4}}(?:no\.?|num(?:ber)?\.?|id)?[\s:#=-]{{0,3}}"
@@ -147,6 +175,10 @@ def build_recognizers(mrn_patterns: Sequence[str] = ()) -> list[PatternRecognize
         Recognizers in a fixed order (earlier ones win ties when spans overlap).
     """
     recognizers: list[PatternRecognizer] = [
+        CheckedRecognizer(
+            PhiType.NAME, "name-labelled",
+            [("name after a person label", _NAME_LABEL + _LABELLED_NAME, 0.7)],
+            [], _labelled_name_check, case_sensitive=True),
         CheckedRecognizer(
             PhiType.SSN, "ssn",
             [("SSN dashed", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.5),

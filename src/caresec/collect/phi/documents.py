@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Callable
 from email import policy
@@ -42,6 +43,9 @@ def scan_pdf(ctx: FileContext, location: str, data: bytes) -> None:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    # pypdf logs repairs of damaged files ("EOF marker not found") on stderr with no file name;
+    # what cannot be read is reported as a problem naming the file instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         pages = reader.pages

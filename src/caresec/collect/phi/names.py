@@ -16,12 +16,14 @@ from pathlib import Path
 
 from caresec import privacy
 from caresec.collect.phi.scan import changes_since
-from caresec.model.phi import Change, PhiInventory, Span
+from caresec.model.phi import Change, PhiInventory, PhiType, Span
 from caresec.phi import DetectorConfig, PhiDetector
 
 #: Characters read as word breaks in a name part (``discharge-summary_RCH1.txt``).
 _NAME_SEPARATORS = re.compile(r"[^0-9A-Za-z@.+()]")
 _NAME_SEPARATORS_BUT_HYPHEN = re.compile(r"[^0-9A-Za-z@.+()-]|(?<![0-9])-|-(?![0-9])")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+){1,2}\b")
 _KEYED = re.compile(r"\[([a-z0-9 ]+):p:[0-9a-f]+\]")
 
 
@@ -34,6 +36,27 @@ def location_name(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     return str(path)
+
+
+def _unknown_word_pairs(text: str) -> list[Span]:
+    """Two or three capitalised words, none of them an English word, a clinical term or a
+    place (``Zebulon Quagmirewood``): in a file name that is most likely a person's name."""
+    from caresec.phi.lexicon import lexicon
+
+    lex = lexicon()
+    out: list[Span] = []
+    for match in _CAPITALISED.finditer(text):
+        words = match.group().lower().split()
+        if not any(lex.is_common(w) or w in lex.places or w in lex.place_heads for w in words):
+            out.append(Span(match.start(), match.end(), PhiType.NAME, 0.5, "name-file"))
+    return out
+
+
+def _lone_lower_case_name(text: str, span: Span) -> bool:
+    """A single lower-case word read as a name from a dictionary (``…-determine-startup``):
+    file names are full of such words, so alone they do not count."""
+    value = text[span.start:span.end]
+    return span.detector == "name-dictionary" and value.islower() and " " not in value
 
 
 def name_redactor(detector: PhiDetector, key: bytes) -> Callable[[str], str]:
@@ -55,10 +78,16 @@ def name_redactor(detector: PhiDetector, key: bytes) -> Callable[[str], str]:
     cache: dict[str, str] = {}
 
     def spans(text: str) -> list[Span]:
-        # Read once with hyphens between digits kept (123-45-6789 is an SSN) and once as word breaks
-        # (summary-RCH0004712); keep the longest of overlapping spans.
-        found = [*detector.detect(_NAME_SEPARATORS.sub(" ", text)),
-                 *detector.detect(_NAME_SEPARATORS_BUT_HYPHEN.sub(" ", text))]
+        # The name with and without its extension (an e-mail address before ".txt"), read
+        # with hyphens between digits kept (123-45-6789 is an SSN) and once as word breaks
+        # (summary-RCH0004712), plus capitalised word pairs no dictionary knows; the longest
+        # of overlapping spans is kept.
+        stem = _EXTENSION.sub("", text) or text
+        found = [span for variant in {text, stem}
+                 for span in (*detector.detect(_NAME_SEPARATORS.sub(" ", variant)),
+                              *detector.detect(_NAME_SEPARATORS_BUT_HYPHEN.sub(" ", variant)),
+                              *_unknown_word_pairs(_NAME_SEPARATORS.sub(" ", variant)))
+                 if not _lone_lower_case_name(variant, span)]
         kept: list[Span] = []
         for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):
             if all(span.end <= k.start or span.start >= k.end for k in kept):
@@ -93,9 +122,12 @@ def pseudonymize_locations(
     config: DetectorConfig | None = None,
     previous: PhiInventory | None = None,
     roots: Sequence[str] = (),
+    keep_unscanned: bool = False,
+    redact: Callable[[str], str] | None = None,
 ) -> PhiInventory:
-    """The inventory as it may be saved: identifiers in location and problem file names
-    replaced (:func:`name_redactor`), each location's change set against ``previous``.
+    """The inventory as it may be saved: identifiers in location names, example places
+    (a JSON key that is an MRN: ``/RCH0004712/ssn``) and problem file names replaced
+    (:func:`name_redactor`), each location's change set against ``previous``.
 
     Args:
         scanned: :func:`~caresec.collect.phi.scan_sources` output, made without ``previous``.
@@ -104,18 +136,31 @@ def pseudonymize_locations(
         previous: the saved inventory of the last scan with the same key, or None.
         roots: the scanned inputs as displayed in location names (before redaction): previous
             locations under one of them that hold no identifiers now are listed as removed.
+        keep_unscanned: also keep the previous locations outside ``roots`` as they were (a
+            scan of one folder does not make the saved inventory forget the others).
+        redact: a :func:`name_redactor` to use (default: one made from ``config`` and ``key``).
 
     Returns:
         A new :class:`PhiInventory`, sorted by removed last, sensitivity, count and name.
     """
-    redact = name_redactor(PhiDetector(config or DetectorConfig()), key)
-    current = changes_since([replace(loc, location=redact(loc.location))
-                             for loc in scanned.locations], previous,
-                            [redact(r) for r in roots])
+    redact = redact or name_redactor(PhiDetector(config or DetectorConfig()), key)
+    shown_roots = [redact(r) for r in roots]
+    current = changes_since([replace(loc, location=redact(loc.location),
+                                     examples=tuple(replace(e, place=redact(e.place))
+                                                    for e in loc.examples))
+                             for loc in scanned.locations], previous, shown_roots)
+    if keep_unscanned and previous is not None:
+        current += [loc for loc in previous.locations
+                    if loc.change is not Change.REMOVED and not _under(loc.location, shown_roots)]
     current.sort(key=lambda loc: (loc.change is Change.REMOVED, loc.sensitivity.rank,
                                   -loc.total, loc.location))
     return replace(scanned, locations=tuple(current),
                    problems=tuple(replace(p, file=redact(p.file)) for p in scanned.problems))
+
+
+def _under(name: str, roots: Sequence[str]) -> bool:
+    return any(name == r or name.startswith((r.rstrip("/") + "/", r + "!", r + "#"))
+               for r in roots)
 
 
 def report_view(inventory: PhiInventory) -> PhiInventory:
