@@ -41,6 +41,15 @@ feeds = "feeds"
 [settings]
 # Free options for caresec commands, kept as text. For example:
 # fail_on = "high"    # make `caresec audit` exit 1 when a risk of this level or above is found
+
+# PHI discovery (docs/phi.md). To have `caresec audit` scan where ePHI lives, list the data
+# sources in phi-sources.csv (header: location,asset_id,owner; a location is a file or folder
+# relative to this folder, or a database URL such as postgresql://reader@db-host/ehr) and
+# uncomment the table below (a phi-sources.csv alone also turns it on, with these defaults).
+# [phi]
+# sources = "phi-sources.csv"
+# mrn_patterns = ['MRN\\d{{8}}']      # your medical record number formats, as regular expressions
+# sample_rows = 1000                # rows sampled per database table
 """
 
 _EXAMPLE_ROW = {
