@@ -9,8 +9,10 @@ phones, example.org e-mail): CSV exports, clinical notes, HL7 v2 batches, FHIR N
 and PDFs, about ``--size-mb`` in all. Then:
 
 1. scans the structured part (CSV, HL7, FHIR) and the documents (notes, PDFs) with
-   ``scan_sources`` on every core, printing MB/s, files/s, peak RSS (sum over the processes)
-   and CPU use (2.0 = both cores busy) for each and for the whole;
+   ``scan_sources`` on every core, with a progress bar (one step per file or part of a large
+   table), printing MB/s, files/s, peak RSS (sum over the processes), CPU use (2.0 = both
+   cores busy) and the 1-minute load average at the end (other work on the machine shows
+   there) for each and for the whole;
 2. on a mixed sample of about 0.6 MB runs caresec and plain Presidio (AnalyzerEngine, default
    recognizers, blank spaCy pipeline) and prints both throughputs and their recall of the
    planted identifiers (counted per type and file: found = min(detected, planted)).
@@ -24,6 +26,7 @@ import argparse
 import contextlib
 import csv
 import json
+import os
 import random
 import shutil
 import threading
@@ -246,7 +249,7 @@ def run_scan(label: str, paths: list[Path], root: Path) -> tuple[float, int, int
     print(f"{label:12} {mb:9.1f} MB {inventory.files:6d} files {wall:8.1f} s  "
           f"{mb / wall:7.2f} MB/s {inventory.files / wall:8.1f} files/s  "
           f"peak RSS {sampler.peak / 2**20:7.0f} MiB  CPU use {cpu / wall:4.2f} cores  "
-          f"problems {len(inventory.problems)}")
+          f"load {os.getloadavg()[0]:.2f}  problems {len(inventory.problems)}")
     return wall, inventory.bytes, inventory.files
 
 
@@ -272,11 +275,13 @@ def sample_comparison(root: Path, planted: dict[str, Counter[PhiType]]) -> None:
             planted[f"sample/{rel}"] = Counter({k: v * 2_000 // 200_000
                                                 for k, v in planted[rel].items()})
         elif rel.startswith(("hl7/", "fhir/")):
-            text = (root / rel).read_text()
+            with (root / rel).open(newline="") as handle:  # keep HL7's CR segment ends
+                text = handle.read()
             cut = text[: 120_000]
             cut = cut[: cut.rfind("\rMSH") + 1] if rel.startswith("hl7/") else cut[
                 : cut.rfind("\n") + 1]
-            dest.write_text(cut)
+            with dest.open("w", newline="") as handle:
+                handle.write(cut)
             share = len(cut) / len(text)
             planted[f"sample/{rel}"] = Counter({k: int(v * share) for k, v in planted[rel].items()})
         else:

@@ -30,6 +30,8 @@ class Limits:
         max_members: archive members read at most.
         db_sample_rows: rows sampled per database table.
         pdf_pages: pages read per PDF.
+        table_part_bytes: CSV/TSV files larger than this are read in parts of about this
+            size, in parallel when there are several processes (0 = never split).
     """
 
     max_file_bytes: int = 2 << 30
@@ -41,6 +43,7 @@ class Limits:
     max_members: int = 10_000
     db_sample_rows: int = 1_000
     pdf_pages: int = 2_000
+    table_part_bytes: int = 48 << 20
 
 
 @dataclass(slots=True)

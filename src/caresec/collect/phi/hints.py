@@ -9,6 +9,7 @@ returns None and the content decides (:mod:`caresec.collect.phi.tables`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from caresec.model.phi import PhiType
 
@@ -87,8 +88,9 @@ def label_words(label: str) -> list[str]:
     return [w for w in _SPLIT.split(spaced.lower()) if w]
 
 
+@lru_cache(maxsize=4096)
 def hint_for(label: str) -> Hint | None:
-    """The hint a label gives, or None.
+    """The hint a label gives, or None (memoized: labels repeat on every row or record).
 
     A label with a word of :data:`_NOT_PERSONAL` gives no name, date or narrative hint
     (``drug_name`` is not a person's name), but still gives a strong identifier hint

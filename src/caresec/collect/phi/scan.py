@@ -10,9 +10,10 @@ limit, zip bombs) is skipped with a problem naming the file; the scan goes on.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +24,21 @@ from caresec.collect.phi.archive import scan_zip
 from caresec.collect.phi.context import FileContext, Limits
 from caresec.collect.phi.database import redact_url, scan_database
 from caresec.collect.phi.documents import decode_text, scan_docx, scan_eml, scan_pdf, scan_plain
-from caresec.collect.phi.structured import scan_csv, scan_dicom, scan_hl7, scan_json, scan_xlsx
+from caresec.collect.phi.structured import (
+    csv_parts,
+    scan_csv,
+    scan_dicom,
+    scan_hl7,
+    scan_json,
+    scan_ndjson,
+    scan_xlsx,
+)
+from caresec.collect.phi.tables import drop_unkeyed_dates
 from caresec.model.phi import Change, DataSource, PhiInventory, PhiLocation
 from caresec.model.problems import InputProblem
 from caresec.phi.engine import DetectorConfig, PhiDetector
 
-#: ``progress(done, total, name)``: called after each file or database.
+#: ``progress(done, total, name)``: called after each file, table part or database.
 Progress = Callable[[int, int, str], None]
 
 _TEXT_SUFFIXES = frozenset({".txt", ".text", ".note", ".notes", ".md", ".log", ".rtf", ".xml",
@@ -36,6 +46,9 @@ _TEXT_SUFFIXES = frozenset({".txt", ".text", ".note", ".notes", ".md", ".log", "
                             ".ndjson", ".jsonl", ".hl7", ".er7", ".hl7v2", ".dat", ""})
 _SKIP_NAMES = frozenset({".DS_Store", "Thumbs.db"})
 _PROCESS_DETECTOR: PhiDetector | None = None
+#: Small files go to a worker process in batches of up to this many bytes or files.
+BATCH_BYTES = 1 << 20
+BATCH_FILES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +58,9 @@ class _Job:
     key: bytes
     limits: Limits
     config: DetectorConfig
+    size: int = 0
+    #: one part of a large table: (start, end, delimiter, encoding)
+    part: tuple[int, int, str | None, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +71,8 @@ class _Result:
     files: int
     size: int
     clean: int
+    #: a part of a table: its column tallies, unfinished, to merge with the other parts
+    tallies: tuple[Tally, ...] = ()
 
 
 def sniff(name: str, head: bytes) -> str:
@@ -122,6 +140,8 @@ def scan_bytes(ctx: FileContext, location: str, data: bytes) -> None:
         scan_zip(ctx, location, data, lambda name, content: scan_bytes(ctx, name, content))
     elif fmt == "eml":
         scan_eml(ctx, location, data, member)
+    elif fmt in ("csv", "tsv"):
+        scan_csv(ctx, location, io.BytesIO(data), delimiter="\t" if fmt == "tsv" else None)
     else:
         text = decode_text(data)
         if fmt == "hl7":
@@ -129,9 +149,10 @@ def scan_bytes(ctx: FileContext, location: str, data: bytes) -> None:
         elif fmt in ("json", "ndjson"):
             ndjson = fmt == "ndjson" or (text.lstrip().startswith("{") and "\n{" in text.strip()
                                          and not text.rstrip().endswith("]"))
-            scan_json(ctx, location, text, ndjson=ndjson and _is_ndjson(text))
-        elif fmt in ("csv", "tsv"):
-            scan_csv(ctx, location, text, delimiter="\t" if fmt == "tsv" else None)
+            if ndjson and _is_ndjson(text):
+                scan_ndjson(ctx, location, io.BytesIO(data))
+            else:
+                scan_json(ctx, location, text)
         else:
             scan_plain(ctx, location, text)
 
@@ -167,6 +188,18 @@ def scan_path(ctx: FileContext, path: Path, display: str) -> int:
                 scan_database(ctx, f"sqlite:///file:{path.resolve()}?mode=ro&uri=true", display)
                 return size
             fmt = sniff(path.name, head)
+            if fmt in ("csv", "tsv", "ndjson", "hl7"):  # streamed: memory stays flat
+                ctx.files += 1
+                handle.seek(0)
+                before = len(ctx.tallies)
+                if fmt == "ndjson":
+                    scan_ndjson(ctx, display, handle)
+                elif fmt == "hl7":
+                    scan_hl7(ctx, display, handle)
+                else:
+                    scan_csv(ctx, display, handle, delimiter="\t" if fmt == "tsv" else None)
+                _stamp(ctx, path, before, size)
+                return size
             if fmt not in ("text", "csv", "tsv", "hl7", "ndjson") and \
                     size > ctx.limits.max_document_bytes:
                 ctx.problem(display, "", f"{fmt} file of {size} bytes exceeds the "
@@ -179,12 +212,17 @@ def scan_path(ctx: FileContext, path: Path, display: str) -> int:
         return 0
     before = len(ctx.tallies)
     scan_bytes(ctx, display, data)
+    _stamp(ctx, path, before, size)
+    return size
+
+
+def _stamp(ctx: FileContext, path: Path, before: int, size: int) -> None:
+    """Set the modification time (and a file's size) on the tallies made since ``before``."""
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     for tally in ctx.tallies[before:]:
         tally.modified = modified
         if tally.kind == "file" and "!" not in tally.location:
             tally.size = size
-    return size
 
 
 def _init_worker() -> None:
@@ -201,8 +239,95 @@ def _detector(config: DetectorConfig) -> PhiDetector:
 
 def _run(job: _Job) -> _Result:
     ctx = FileContext(_detector(job.config), job.key, job.limits)
-    size = scan_path(ctx, Path(job.path), job.display)
-    return _finish(ctx, job.display, size)
+    if job.part is None:
+        size = scan_path(ctx, Path(job.path), job.display)
+        return _finish(ctx, job.display, size)
+    start, end, delimiter, encoding = job.part
+    try:
+        with open(job.path, "rb") as handle:
+            tallies = scan_csv(ctx, job.display, handle, delimiter=delimiter,
+                               encoding=encoding, part=(start, end))
+    except OSError as exc:
+        ctx.problem(job.display, "", f"cannot read ({exc.strerror})")
+        tallies = []
+    return _Result(job.display, (), tuple(ctx.problems), 0, end - start, 0, tuple(tallies))
+
+
+def _run_batch(jobs: list[_Job]) -> list[_Result]:
+    return [_run(job) for job in jobs]
+
+
+def _batches(units: Sequence[tuple[int, _Job]]) -> list[list[int]]:
+    """Group the units (files and parts) for the process pool: large ones alone, small files
+    together (up to :data:`BATCH_BYTES` or :data:`BATCH_FILES`, so that sending jobs and
+    results costs little beside reading them), largest batches first so that no process is
+    left with a big file at the end."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for unit, (_, job) in enumerate(units):
+        if job.size >= BATCH_BYTES:
+            batches.append([unit])
+            continue
+        current.append(unit)
+        size += job.size
+        if size >= BATCH_BYTES or len(current) >= BATCH_FILES:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    batches.sort(key=lambda b: -sum(units[u][1].size for u in b))
+    return batches
+
+
+def _split(job: _Job, part_bytes: int) -> list[_Job]:
+    """A CSV/TSV file larger than ``part_bytes`` as one job per part (:func:`csv_parts`);
+    any other file as the job itself."""
+    if not part_bytes or job.size <= part_bytes:
+        return [job]
+    try:
+        with open(job.path, "rb") as handle:
+            fmt = sniff(os.path.basename(job.path), handle.read(8192))
+            if fmt not in ("csv", "tsv") or job.size > job.limits.max_file_bytes:
+                return [job]
+            encoding, parts = csv_parts(handle, part_bytes)
+    except OSError:
+        return [job]  # the worker reports it
+    if len(parts) < 2:
+        return [job]
+    delimiter = "\t" if fmt == "tsv" else None
+    return [replace(job, size=end - start, part=(start, end, delimiter, encoding))
+            for start, end in parts]
+
+
+def _merge_parts(parts: Sequence[_Result], path: str) -> _Result:
+    """One result for a table read in parts: each column's tallies merged in file order."""
+    first = parts[0]
+    merged = list(first.tallies)
+    offset = merged[0].records if merged else 0
+    for part in parts[1:]:
+        for mine, other in zip(merged, part.tallies, strict=False):
+            mine.merge(other, row_offset=offset)
+        offset += part.tallies[0].records if part.tallies else 0
+    for tally in merged:
+        tally.records = offset
+    drop_unkeyed_dates(merged)
+    try:
+        modified: datetime | None = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+    except OSError:
+        modified = None
+    locations = []
+    clean = 0
+    for tally in merged:
+        tally.modified = modified
+        location = tally.finish()
+        if location is None:
+            clean += 1
+        else:
+            locations.append(location)
+    problems = tuple(p for part in parts for p in part.problems)
+    return _Result(first.display, tuple(locations), problems, 1,
+                   sum(part.size for part in parts), clean)
 
 
 def _finish(ctx: FileContext, display: str, size: int) -> _Result:
@@ -248,12 +373,17 @@ def scan_sources(
         paths: files or folders (or :class:`DataSource` records linking them to an asset).
         dbs: SQLAlchemy database URLs (or :class:`DataSource` records).
         key: the organization's pseudonym key (:func:`caresec.privacy.load_or_create_key`).
-        progress: called with ``(done, total, name)`` after each file and database.
+        progress: called with ``(done, total, name)`` after each file, part of a large table
+            and database (``total`` counts them all; parts are named by their file).
         root: locations inside this folder are shown relative to it.
         previous: the previous inventory (same key), for each location's change.
         limits: size limits (:class:`Limits`).
         config: detector settings.
-        workers: processes to use (default: the number of CPUs; 1 = in this process).
+        workers: processes to use (default: the number of CPUs; 1 = in this process). With
+            more than one, files go to the processes largest first (small files in batches),
+            and CSV/TSV files over ``limits.table_part_bytes`` are read in parts side by side
+            and merged (:meth:`~caresec.collect.phi.accumulate.Tally.merge`): the inventory
+            is the same as with one process.
 
     Returns:
         The :class:`PhiInventory`. A path that does not exist is a problem in it, not an
@@ -273,26 +403,47 @@ def scan_sources(
                                          collector="phi"))
             continue
         for file in iter_files([base]):
-            jobs.append((_Job(str(file), _display(file, root), key, limits, config), source))
-    total = len(jobs) + len(db_sources)
-    results: list[tuple[_Result, DataSource]] = []
-    done = 0
+            try:
+                size = file.stat().st_size
+            except OSError:
+                size = 0
+            jobs.append((_Job(str(file), _display(file, root), key, limits, config, size), source))
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(count, len(jobs)),
+    # a large table is cut into parts when there are processes to read them side by side
+    units: list[tuple[int, _Job]] = []
+    for index, (job, _) in enumerate(jobs):
+        units.extend((index, unit) for unit in (
+            _split(job, limits.table_part_bytes) if count > 1 else [job]))
+    total = len(units) + len(db_sources)
+    outcomes: list[list[_Result]] = [[] for _ in jobs]
+    done = 0
+    if count > 1 and len(units) > 1:
+        batches = _batches(units)
+        with ProcessPoolExecutor(max_workers=min(count, len(batches)),
                                  initializer=_init_worker) as pool:
-            for result, (_, source) in zip(
-                    pool.map(_run, [j for j, _ in jobs], chunksize=1), jobs, strict=True):
-                results.append((result, source))
-                done += 1
-                if progress:
-                    progress(done, total, result.display)
+            futures = {pool.submit(_run_batch, [units[u][1] for u in batch]): batch
+                       for batch in batches}
+            finished: dict[int, _Result] = {}
+            for future in as_completed(futures):
+                batch = futures[future]
+                for unit, result in zip(batch, future.result(), strict=True):
+                    finished[unit] = result
+                    done += 1
+                    if progress:
+                        progress(done, total, units[unit][1].display)
+            for unit, (index, _) in enumerate(units):
+                outcomes[index].append(finished[unit])
     else:
-        for job, source in jobs:
-            results.append((_run(job), source))
+        for index, job in units:
+            outcomes[index].append(_run(job))
             done += 1
             if progress:
                 progress(done, total, job.display)
+    results: list[tuple[_Result, DataSource]] = []
+    for (job, source), parts in zip(jobs, outcomes, strict=True):
+        result = parts[0] if len(parts) == 1 and not parts[0].tallies else \
+            _merge_parts(parts, job.path)
+        results.append((result, source))
     for source in db_sources:
         ctx = FileContext(_detector(config), key, limits)
         scan_database(ctx, source.location)

@@ -13,6 +13,13 @@ when the header says nothing, from a sample of its first values:
 
 Dates found by content in a table with no person-keying column (no name, MRN, SSN …) are not
 counted: HIPAA's identifier is a date *related to an individual* (45 CFR 164.514(b)(2)(i)(C)).
+
+Columns are read a batch of rows at a time (:class:`ColumnBatch`: Python lists, or Arrow arrays
+for CSV files read with pyarrow). Within a batch each distinct value is looked at once
+(:class:`Distinct`): a typed column's person-keying values are hashed once each, and the
+detector runs once per distinct text of a narrative or scan column, its findings counted as
+many times as the text occurs. Counts are the same as cell by cell; examples are the first
+distinct values (with the row where each first occurs).
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from caresec.collect.phi.accumulate import Tally
+from caresec.collect.phi.accumulate import EXAMPLES_PER_TYPE, Tally
 from caresec.collect.phi.hints import NARRATIVE, Hint, hint_for
 from caresec.model.phi import PhiType, Span
 from caresec.phi.engine import PhiDetector, resolve
@@ -36,6 +44,107 @@ _GENERIC_CONTENT_DATE = "content-date"
 
 
 @dataclass(slots=True)
+class Distinct:
+    """The non-empty values of one column in a batch of rows (surrounding white space
+    stripped), each once in order of first appearance, with ``counts[i]`` occurrences of
+    ``values[i]``, first in row ``rows[i]``."""
+
+    values: list[str]
+    counts: list[int]
+    rows: list[int]
+
+
+class ColumnBatch(Protocol):
+    """One column's cells in a batch of rows."""
+
+    def sample(self, n: int) -> list[str]:
+        """The first ``n`` cells as they are (empty ones included)."""
+        ...
+
+    def nonempty(self) -> int:
+        """How many cells hold more than white space."""
+        ...
+
+    def first(self, n: int) -> tuple[list[str], list[int]]:
+        """The first ``n`` non-empty cells (stripped) and their row numbers."""
+        ...
+
+    def distinct(self) -> Distinct:
+        """The column's :class:`Distinct` values."""
+        ...
+
+    def keyed(self, n: int) -> tuple[int, list[str], list[int], Any]:
+        """For a typed column of a person-keying type: the number of non-empty cells, the
+        first ``n`` distinct values with the rows where they first occur, and all distinct
+        values in a form :func:`~caresec.collect.phi.accumulate.sketch_hashes` takes."""
+        ...
+
+
+class ListColumn:
+    """A :class:`ColumnBatch` over Python strings: ``cells[i]`` is in row ``rows[i]``."""
+
+    __slots__ = ("cells", "rows")
+
+    def __init__(self, cells: Sequence[str], rows: Sequence[int]) -> None:
+        self.cells = cells
+        self.rows = rows
+
+    def sample(self, n: int) -> list[str]:
+        """See :class:`ColumnBatch`."""
+        return list(self.cells[:n])
+
+    def nonempty(self) -> int:
+        """See :class:`ColumnBatch`."""
+        return sum(1 for v in self.cells if v and not v.isspace())
+
+    def first(self, n: int) -> tuple[list[str], list[int]]:
+        """See :class:`ColumnBatch`."""
+        values: list[str] = []
+        rows: list[int] = []
+        for value, row in zip(self.cells, self.rows, strict=False):
+            if value and not value.isspace():
+                values.append(value.strip())
+                rows.append(row)
+                if len(values) >= n:
+                    break
+        return values, rows
+
+    def keyed(self, n: int) -> tuple[int, list[str], list[int], Any]:
+        """See :class:`ColumnBatch`."""
+        found = self.distinct()
+        return sum(found.counts), found.values[:n], found.rows[:n], found.values
+
+    def distinct(self) -> Distinct:
+        """See :class:`ColumnBatch`."""
+        index: dict[str, int] = {}
+        out = Distinct([], [], [])
+        for value, row in zip(self.cells, self.rows, strict=False):
+            if not value or value.isspace():
+                continue
+            value = value.strip()
+            i = index.get(value)
+            if i is None:
+                index[value] = len(out.values)
+                out.values.append(value)
+                out.counts.append(1)
+                out.rows.append(row)
+            else:
+                out.counts[i] += 1
+        return out
+
+
+def drop_unkeyed_dates(tallies: Sequence[Tally]) -> None:
+    """Clear the counts of the columns found to hold dates by content alone
+    (``needs_person``) when no column of the table holds a person-keying identifier: such dates
+    are not related to an individual (45 CFR 164.514(b)(2)(i)(C))."""
+    keyed = any(t.counts.get(k) for t in tallies for k in PhiType if k.keys_person)
+    if not keyed:
+        for tally in tallies:
+            if tally.needs_person:
+                tally.counts.clear()
+
+
+@dataclass(slots=True)
 class _Column:
     name: str
     tally: Tally
@@ -46,7 +155,8 @@ class _Column:
 
 
 class TableScanner:
-    """Scans one table fed in batches of rows.
+    """Scans one table fed in batches of rows (:meth:`feed`) or of columns
+    (:meth:`feed_columns`).
 
     Args:
         detector: the detector.
@@ -98,19 +208,43 @@ class TableScanner:
             return
         self._scan([(first_row + i, row) for i, row in enumerate(rows)])
 
-    def finish(self) -> list[Tally]:
-        """Scan what is left and return the columns' tallies (empty ones included)."""
+    def feed_columns(self, columns: Sequence[ColumnBatch], rows: int) -> None:
+        """Scan a batch of ``rows`` rows given column by column (``columns[i]`` is the i-th
+        column of the header; missing ones are empty)."""
+        self.rows += rows
+        if any(not c.mode for c in self.columns):
+            samples = [c.sample(SAMPLE_VALUES) for c in columns]
+            sample_rows = [r for _, r in self._pending]
+            sample_rows += [list(r) for r in itertools.zip_longest(*samples, fillvalue="")]
+            self._decide(sample_rows)
+        if self._pending:
+            rows_now = self._pending
+            self._pending = []
+            self._scan(rows_now)
+        self._scan_columns(columns)
+
+    def decide(self, rows: Sequence[Sequence[str]]) -> None:
+        """Route the columns the header says nothing about by these sample rows (instead of
+        the first rows fed): every part of a table read in parts is routed alike."""
+        self._decide(rows)
+
+    def finish(self, *, drop_dates: bool = True) -> list[Tally]:
+        """Scan what is left and return the columns' tallies (empty ones included), their
+        keyed hashes flushed into the sketches; with ``drop_dates``, :func:`drop_unkeyed_dates`
+        is applied (a table read in parts applies it once its parts are merged)."""
         if self._pending:
             rows_now = self._pending
             self._pending = []
             self._decide([r for _, r in rows_now])
             self._scan(rows_now)
-        keyed = any(c.tally.counts.get(t) for c in self.columns for t in PhiType if t.keys_person)
         for column in self.columns:
             column.tally.records = self.rows
-            if column.mode == _GENERIC_CONTENT_DATE and not keyed:
-                column.tally.counts.clear()
-        return [c.tally for c in self.columns]
+            column.tally.flush()
+            column.tally.needs_person = column.mode == _GENERIC_CONTENT_DATE
+        tallies = [c.tally for c in self.columns]
+        if drop_dates:
+            drop_unkeyed_dates(tallies)
+        return tallies
 
     # -- deciding -------------------------------------------------------------------------
     def _decide(self, rows: Sequence[Sequence[str]]) -> None:
@@ -163,36 +297,55 @@ class TableScanner:
         width = len(self.columns)
         numbers = [n for n, _ in rows]
         grid = list(itertools.zip_longest(*[r[:width] for _, r in rows], fillvalue=""))
+        self._scan_columns([ListColumn(values, numbers) for values in grid])
+
+    def _scan_columns(self, columns: Sequence[ColumnBatch]) -> None:
         # name columns first, so that their values seed the narrative columns
-        order = sorted(range(min(width, len(grid))),
+        order = sorted(range(min(len(self.columns), len(columns))),
                        key=lambda i: self.columns[i].phi_type is not PhiType.NAME)
         for index in order:
             column = self.columns[index]
-            values = grid[index]
-            keep = [i for i, v in enumerate(values) if v and not v.isspace()]
-            if not keep:
-                continue
-            cells = [values[i].strip() for i in keep]
-            rows_of = [numbers[i] for i in keep]
             if column.mode in ("typed", _GENERIC_CONTENT_DATE):
-                self._typed(column, cells, rows_of)
+                self._typed(column, columns[index])
             else:
-                self._text(column, cells, rows_of, narrative=column.mode == "narrative")
+                self._text(column, columns[index].distinct(),
+                           narrative=column.mode == "narrative")
 
-    def _typed(self, column: _Column, cells: list[str], rows_of: list[int]) -> None:
+    def _typed(self, column: _Column, cells: ColumnBatch) -> None:
         kind = column.phi_type
         assert kind is not None
-        if kind is PhiType.AGE:
-            old = [(v, n) for v, n in zip(cells, rows_of, strict=True)
-                   if v.split()[0].isdigit() and int(v.split()[0]) > 89]
-            cells, rows_of = [v for v, _ in old], [n for _, n in old]
-        if kind is PhiType.NAME and len(self.seeds) < MAX_SEEDS:
-            self.seeds.update(v for v in cells if len(v) > 1)
         detector = "column" if column.from_header else "column-content"
-        column.tally.add_values(kind, cells, [f"row {n}" for n in rows_of[:3]], detector)
+        if not kind.keys_person and kind is not PhiType.AGE:
+            count = cells.nonempty()
+            if count:
+                column.tally.add_count(kind, count)
+                values, rows = cells.first(EXAMPLES_PER_TYPE)
+                column.tally.add_examples(kind, values, [f"row {n}" for n in rows], detector)
+            return
+        if kind is not PhiType.NAME and kind is not PhiType.AGE:
+            total, values, rows, every = cells.keyed(EXAMPLES_PER_TYPE)
+            if total:
+                column.tally.add_values(kind, values, [f"row {n}" for n in rows], detector,
+                                        counts=[total], distinct=every)
+            return
+        found = cells.distinct()
+        if kind is PhiType.AGE:
+            old = [i for i, v in enumerate(found.values)
+                   if v.split()[0].isdigit() and int(v.split()[0]) > 89]
+            found = Distinct([found.values[i] for i in old], [found.counts[i] for i in old],
+                             [found.rows[i] for i in old])
+        if not found.values:
+            return
+        if kind is PhiType.NAME and len(self.seeds) < MAX_SEEDS:
+            self.seeds.update(v for v in found.values if len(v) > 1)
+        column.tally.add_values(kind, found.values,
+                                [f"row {n}" for n in found.rows[:EXAMPLES_PER_TYPE]], detector,
+                                counts=found.counts)
 
-    def _text(self, column: _Column, cells: list[str], rows_of: list[int], *,
-              narrative: bool) -> None:
+    def _text(self, column: _Column, found: Distinct, *, narrative: bool) -> None:
+        if not found.values:
+            return
+        cells = found.values
         starts: list[int] = []
         pos = 0
         for value in cells:
@@ -204,5 +357,6 @@ class TableScanner:
         else:
             spans = resolve(self.detector.patterns(text, context=column.name), text)
         for span in spans:
-            row = rows_of[bisect.bisect_right(starts, span.start) - 1]
-            column.tally.add(span.type, text[span.start:span.end], f"row {row}", span.detector)
+            i = bisect.bisect_right(starts, span.start) - 1
+            column.tally.add(span.type, text[span.start:span.end], f"row {found.rows[i]}",
+                             span.detector, found.counts[i])
