@@ -1,8 +1,6 @@
 """The fast paths of the structured-file scan give the counts of a cell-by-cell reading.
 
-Sources: SipHash-2-4 reference vectors (Aumasson & Bernstein, *SipHash: a fast short-input
-PRF*, INDOCRYPT 2012, Appendix A, and the reference implementation's ``vectors.h``: key
-00 01 … 0f, message 00 01 … (n−1)); CSV quoting by RFC 4180 §2 (rules 5–7: a quoted field may
+Sources: CSV quoting by RFC 4180 §2 (rules 5–7: a quoted field may
 hold the delimiter, line breaks and doubled quotes); HL7 v2.5.1 §2.5.4 (MSH-1 and MSH-2 declare
 the field, component, repetition, escape and sub-component characters of the message).
 """
@@ -18,37 +16,24 @@ import numpy as np
 import pytest
 
 from caresec.collect.phi import Limits, scan_sources
-from caresec.collect.phi.accumulate import (
-    KMV_K,
-    Kmv,
-    _siphash24_bytes,
-    siphash24,
-    sketch_hashes,
-)
+from caresec.collect.phi.accumulate import KMV_K, Kmv, sketch_hashes
 from caresec.model.phi import PhiInventory, PhiType
 
 KEY = b"c" * 32
-_K0 = int.from_bytes(bytes(range(8)), "little")
-_K1 = int.from_bytes(bytes(range(8, 16)), "little")
 
 
-def _words(message: bytes) -> np.ndarray:
-    """SipHash's padded message words (§2.2): the last byte holds the length mod 256."""
-    width = (len(message) // 8 + 1) * 8
-    block = bytearray(width)
-    block[:len(message)] = message
-    block[-1] = len(message) & 0xFF
-    return np.frombuffer(bytes(block), dtype="<u8").astype(np.uint64).reshape(1, -1)
-
-
-@pytest.mark.parametrize(("length", "expected"), [
-    (0, 0x726FDB47DD0E0E31),   # vectors.h entry 0
-    (15, 0xA129CA6149BE45E5),  # the paper's Appendix A example
-])
-def test_siphash24_reference_vectors(length: int, expected: int) -> None:
-    message = bytes(range(length))
-    assert int(siphash24(_K0, _K1, _words(message))[0]) == expected
-    assert _siphash24_bytes(_K0, _K1, message) == expected
+def test_sketch_hash_is_keyed_per_type_and_reads_the_normalized_value() -> None:
+    """Keyed BLAKE2b-64 (RFC 7693) of the normalized value: an SSN written with or without
+    dashes is one individual; the same digits under another type or another org key are not."""
+    dashed, bare = sketch_hashes(KEY, "ssn", ["123-45-6789", "123456789"])
+    assert dashed == bare
+    assert sketch_hashes(KEY, "account number", ["123456789"])[0] != bare
+    assert sketch_hashes(b"d" * 32, "ssn", ["123456789"])[0] != bare
+    import hashlib
+    import hmac
+    sub = hmac.digest(KEY, b"caresec kmv sketch\x1fssn", "sha256")
+    assert int(bare) == int.from_bytes(
+        hashlib.blake2b(b"123456789", key=sub, digest_size=8).digest(), "little")
 
 
 def test_sketch_hashes_agree_in_small_and_large_batches() -> None:
