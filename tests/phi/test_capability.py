@@ -260,3 +260,29 @@ def test_sources_rows(tmp_path: Path) -> None:
         ("row 3, column location", "error"), ("row 4, column asset_id", "warning")]
     _, _, missing = read_sources(tmp_path, "absent.csv", assets)
     assert missing[0].file == "absent.csv" and missing[0].severity.value == "error"
+
+
+def test_overlapping_source_rows_are_a_warning_naming_both(tmp_path: Path) -> None:
+    (tmp_path / "shares" / "billing").mkdir(parents=True)
+    (tmp_path / "list.csv").write_text(
+        "location,asset_id,owner\n"
+        "shares,FS-01,\n"
+        "shares/billing,BILL-01,\n"
+        "other,FS-01,\n"
+        "shares,FS-02,\n", encoding="utf-8")
+    assets = {a: Asset(asset_id=a, name=a, kind=AssetKind("server"),
+                       criticality=ClinicalCriticality("business"), owner="IT")
+              for a in ("FS-01", "FS-02", "BILL-01")}
+    _, _, problems = read_sources(tmp_path, "list.csv", assets)
+    assert sorted((p.file, p.place, p.severity.value) for p in problems) == [
+        ("list.csv", "rows 2 and 3", "warning"), ("list.csv", "rows 2 and 5", "warning"),
+        ("list.csv", "rows 3 and 5", "warning")]
+    inside = next(p for p in problems if p.place == "rows 2 and 3")
+    assert "shares/billing (asset BILL-01) lies inside shares (asset FS-01)" in inside.message
+    assert "for row 3" in inside.message
+    same = next(p for p in problems if p.place == "rows 2 and 5")
+    assert "for row 2" in same.message
+    # negative: rows that do not overlap give no warning
+    (tmp_path / "apart.csv").write_text("location,asset_id\nshares/billing,BILL-01\n"
+                                        "other,FS-01\n", encoding="utf-8")
+    assert read_sources(tmp_path, "apart.csv", assets)[2] == []

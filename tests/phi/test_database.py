@@ -7,6 +7,7 @@ part of the promise.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 from pathlib import Path
@@ -89,3 +90,57 @@ def test_postgresql_server() -> None:
         with engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE patients"))
         engine.dispose()
+
+
+def test_missing_sqlite_file_is_a_problem_and_not_created(tmp_path: Path) -> None:
+    absent = tmp_path / "nonexist.sqlite"
+    inv = scan_sources([], dbs=[f"sqlite:///{absent}", "sqlite:///"], key=KEY, workers=1)
+    assert not absent.exists()  # opened read-only: nothing created
+    assert [(p.file, p.message.split(" (")[0]) for p in inv.problems] == [
+        (f"db:sqlite:///{absent}", "no such database file"),
+        ("db:sqlite:///", "no SQLite database file in the URL")]
+    # negative: an existing file is read, and left unchanged
+    path = tmp_path / "ehr.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute(_CREATE)
+        con.executemany("INSERT INTO patients VALUES (?,?,?,?,?)", ROWS)
+    before = path.read_bytes()
+    inv = scan_sources([], dbs=[f"sqlite:///{path}"], key=KEY,
+                       limits=Limits(db_sample_rows=10), workers=1)
+    assert inv.problems == ()
+    _check(inv, f"db:sqlite:///{path}#patients#")
+    assert path.read_bytes() == before
+
+
+def test_missing_driver_is_named() -> None:
+    # PyMySQL is not a dependency of caresec: the mysql+pymysql dialect cannot import it
+    if importlib.util.find_spec("pymysql") is not None:  # pragma: no cover
+        pytest.skip("PyMySQL is installed here")
+    inv = scan_sources([], dbs=["mysql+pymysql://u:secret@127.0.0.1:1/none"], key=KEY,
+                       workers=1)
+    (problem,) = inv.problems
+    assert problem.message.startswith(
+        "the database driver pymysql is not installed (pip install PyMySQL)")
+    assert "secret" not in str(problem)
+    # negative: an unknown dialect is not a driver problem
+    inv = scan_sources([], dbs=["nosuchdialect://u@h/x"], key=KEY, workers=1)
+    assert "not a usable database URL" in inv.problems[0].message
+
+
+def test_fts_shadow_tables_are_not_counted_twice(tmp_path: Path) -> None:
+    # FTS5 keeps a virtual table's text in notes_content (and its index in notes_data,
+    # notes_idx, notes_docsize, notes_config): sqlite.org/fts5.html §9
+    path = tmp_path / "notes.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE VIRTUAL TABLE notes USING fts5(patient_name, body)")
+        con.executemany("INSERT INTO notes VALUES (?, ?)",
+                        [(f"Zephyrine{i} Quillfeather", "Call 410-555-0142 re: results.")
+                         for i in range(5)])
+        # negative: an ordinary table whose name ends like a shadow table is read
+        con.execute("CREATE TABLE intake_content (patient_name VARCHAR(80))")
+        con.execute("INSERT INTO intake_content VALUES ('Barnabus Hollowell')")
+    inv = scan_sources([], dbs=[f"sqlite:///{path}"], key=KEY, workers=1)
+    tables = {loc.location.split("#")[1] for loc in inv.locations}
+    assert tables == {"notes", "intake_content"}
+    names = next(loc for loc in inv.locations if loc.location.endswith("#notes#patient_name"))
+    assert dict(names.counts) == {PhiType.NAME: 5}

@@ -100,3 +100,56 @@ def test_whole_folder_scan(shared_data: Path) -> None:
     assert "fhir-r4-examples/Patient-example.json" in located
     assert "dicom-pydicom/CT_small.dcm" in located
     assert inv.files == 29
+
+
+# Synthea v3.0.0 CSV export of 27 patients (../shared/data/access/synthea-27pt, PROVENANCE.md
+# §3). The expected types and counts are read from the files: 27 patients, each with an SSN
+# (999-xx-xxxx: never issued, so only the header makes it one), FIRST and LAST names with
+# Synthea's digits glued on (Maynard46 Mosciski958), 6 MAIDEN names, 19 DRIVERS and PASSPORT
+# numbers, 15 ZIP codes, 2 DEATHDATEs; RACE (4 labels), ETHNICITY (2), GENDER (2), STATE (1:
+# Massachusetts), MARITAL (2) and PREFIX (Mr./Mrs./Ms.) are categories; HEALTHCARE_EXPENSES,
+# HEALTHCARE_COVERAGE, LAT and LON are decimal numbers. providers.csv: 166 providers, NAME
+# "Ludivina884 Steuber698", SPECIALITY (13 labels), GENDER, STATE (MA) categories. Id and
+# ORGANIZATION are UUIDs (record keys); BIRTHPLACE is "city  state  country".
+SYNTHEA_PATIENTS = {
+    "SSN": {PhiType.SSN: 27}, "BIRTHDATE": {PhiType.DATE: 27}, "DEATHDATE": {PhiType.DATE: 2},
+    "DRIVERS": {PhiType.LICENSE: 19}, "PASSPORT": {PhiType.LICENSE: 19},
+    "FIRST": {PhiType.NAME: 27}, "LAST": {PhiType.NAME: 27}, "MAIDEN": {PhiType.NAME: 6},
+    "ADDRESS": {PhiType.ADDRESS: 27}, "CITY": {PhiType.LOCATION: 27},
+    "BIRTHPLACE": {PhiType.LOCATION: 27},  # "Boston  Massachusetts  US": a city
+    "COUNTY": {PhiType.LOCATION: 27}, "ZIP": {PhiType.ZIP: 15},
+}
+SYNTHEA_PROVIDERS = {"NAME": {PhiType.NAME: 166}, "ADDRESS": {PhiType.ADDRESS: 166},
+                     "CITY": {PhiType.LOCATION: 166}, "ZIP": {PhiType.ZIP: 166}}
+SYNTHEA_NOT_PEOPLE = {  # no name or place, and money or coordinates are no phone numbers
+    "patients.csv": ("RACE", "ETHNICITY", "GENDER", "STATE", "MARITAL", "PREFIX",
+                     "HEALTHCARE_EXPENSES", "HEALTHCARE_COVERAGE", "LAT", "LON"),
+    "providers.csv": ("GENDER", "SPECIALITY", "STATE", "UTILIZATION", "LAT", "LON"),
+}
+# UUID record keys (in columns headed PATIENT or PROVIDER too) and quantities whose headers
+# hold an identifier word (claim, member) count as nothing
+SYNTHEA_KEYS = ("patients.csv#Id", "providers.csv#Id", "providers.csv#ORGANIZATION",
+                "encounters.csv#PATIENT", "encounters.csv#PROVIDER",
+                "encounters.csv#TOTAL_CLAIM_COST", "payers.csv#MEMBER_MONTHS")
+
+
+def test_synthea_columns_get_the_right_types(shared_data: Path) -> None:
+    base = shared_data / "access" / "synthea-27pt"
+    inv = scan_sources([base / n for n in ("patients.csv", "providers.csv", "encounters.csv",
+                                           "payers.csv")], key=KEY, root=base, workers=1)
+    by = {loc.location: dict(loc.counts) for loc in inv.locations}
+    for file, expected in (("patients.csv", SYNTHEA_PATIENTS),
+                           ("providers.csv", SYNTHEA_PROVIDERS)):
+        for column, counts in expected.items():
+            assert by.get(f"{file}#{column}") == counts, f"{file}#{column}"
+    for file, columns in SYNTHEA_NOT_PEOPLE.items():
+        for column in columns:
+            found = set(by.get(f"{file}#{column}", {}))
+            assert not found & {PhiType.NAME, PhiType.LOCATION, PhiType.PHONE, PhiType.FAX}, \
+                f"{file}#{column}: {found}"
+    for column in SYNTHEA_KEYS:  # a UUID such as 0a10b2a8-…-acc8-… holds no account number
+        assert column not in by, column
+    # names are counted without Synthea's digits: "Maynard46" is the name Maynard
+    first = next(loc for loc in inv.locations if loc.location == "patients.csv#FIRST")
+    assert all("N" not in e.shape for e in first.examples)
+    assert inv.problems == ()

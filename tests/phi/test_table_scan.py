@@ -163,3 +163,84 @@ def test_fhir_ndjson_read_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert loc.records == 6
     assert loc.individuals == 5
     assert [(p.file, p.place) for p in inv.problems] == [("p.ndjson", "line 3")]
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), newline="")
+
+
+def test_categorical_columns_are_not_names_or_places(tmp_path: Path) -> None:
+    # 30 people; race, gender, state and specialty repeat a few labels (categories), while
+    # the name column's values are all different. A header that says "county" still counts.
+    races, states = ["white", "black", "asian"], ["Massachusetts", "Maryland"]
+    firsts = ["Wilhelmina", "Barnaby", "Agatha", "Cornelius", "Mabel", "Ambrose", "Harriet",
+              "Percival", "Eugenia", "Thaddeus"]
+    rows = [[f"{firsts[i % 10]} {['Quickfoot', 'Ashgrove', 'Fernsby'][i // 10]}",
+             races[i % 3], "MF"[i % 2], states[i % 2], "GENERAL PRACTICE" if i % 3 else
+             "CARDIOLOGY", ["Middlesex County", "Suffolk County"][i % 2],
+             f"{123 + i}-45-{6789 + i:04d}"] for i in range(30)]
+    _write(tmp_path / "people.csv", ["person", "RACE", "GENDER", "STATE", "SPECIALITY",
+                                     "COUNTY", "ssn"], rows)
+    inv = scan_sources([tmp_path], key=KEY, root=tmp_path, workers=1)
+    by = {loc.location: dict(loc.counts) for loc in inv.locations}
+    for column in ("RACE", "GENDER", "STATE", "SPECIALITY"):
+        assert f"people.csv#{column}" not in by, column
+    assert by["people.csv#person"] == {PhiType.NAME: 30}  # all different: names by content
+    assert by["people.csv#COUNTY"] == {PhiType.LOCATION: 30}  # the header says so
+
+
+def test_amounts_are_never_phones(tmp_path: Path) -> None:
+    rows = [[f"{227761.06 + i * 1000.137:.4f}", f"{2546 + i}.04", f"${1200 + i:,}.00",
+             f"410-555-{142 + i:04d}", f"{123 + i}-45-{6789 + i:04d}"] for i in range(30)]
+    _write(tmp_path / "costs.csv", ["HEALTHCARE_EXPENSES", "HEALTHCARE_COVERAGE", "INCOME",
+                                    "callback", "ssn"], rows)
+    inv = scan_sources([tmp_path], key=KEY, root=tmp_path, workers=1)
+    by = {loc.location: dict(loc.counts) for loc in inv.locations}
+    for column in ("HEALTHCARE_EXPENSES", "HEALTHCARE_COVERAGE", "INCOME"):
+        assert PhiType.PHONE not in by.get(f"costs.csv#{column}", {}), column
+    assert by["costs.csv#callback"] == {PhiType.PHONE: 30}  # negative: real phone numbers
+
+
+@pytest.mark.parametrize(("header", "cell", "expected"), [
+    ("FIRST", "Maynard46", "Maynard"),
+    ("LAST", "Mosciski958", "Mosciski"),
+    ("MAIDEN", "Conroy74", "Conroy"),
+    ("given_name", "Curt84", "Curt"),
+    ("NAME", "Ludivina884 Steuber698", "Ludivina Steuber"),
+    ("last_name", "O'Brien", "O'Brien"),
+])
+def test_name_columns_drop_digits_glued_to_names(tmp_path: Path, header: str, cell: str,
+                                                  expected: str) -> None:
+    from caresec import privacy
+
+    _write(tmp_path / "p.csv", [header, "ssn"], [[cell, "123-45-6789"]])
+    inv = scan_sources([tmp_path], key=KEY, root=tmp_path, workers=1)
+    loc = next(loc for loc in inv.locations if loc.location == f"p.csv#{header}")
+    assert dict(loc.counts) == {PhiType.NAME: 1}
+    assert loc.examples[0].pseudonym == privacy.pseudonym(KEY, "name", expected)
+
+
+@pytest.mark.parametrize("header", ["first_seen", "last_login", "lastupdate"])
+def test_first_and_last_alone_only(tmp_path: Path, header: str) -> None:
+    # negative: "first"/"last" name a name part only as the whole label
+    _write(tmp_path / "p.csv", [header, "ssn"],
+           [[f"2024-0{1 + i % 9}-1{i % 10}", f"{123 + i}-45-6789"] for i in range(12)])
+    inv = scan_sources([tmp_path], key=KEY, root=tmp_path, workers=1)
+    counts = {loc.location: dict(loc.counts) for loc in inv.locations}
+    assert PhiType.NAME not in counts.get(f"p.csv#{header}", {})
+
+
+@pytest.mark.parametrize(("label", "hint"), [
+    ("BIRTHPLACE", PhiType.LOCATION), ("place_of_birth", PhiType.LOCATION),
+    ("birth_date", PhiType.DATE),
+    ("TOTAL_CLAIM_COST", None), ("MEMBER_MONTHS", None), ("claim_number", PhiType.ACCOUNT),
+    ("member_id", PhiType.HEALTH_PLAN_ID),
+])
+def test_header_hints(label: str, hint: PhiType | None) -> None:
+    from caresec.collect.phi.hints import hint_for
+
+    assert hint_for(label) == hint

@@ -192,7 +192,7 @@ class PhiCapability:
         context.progress(f"Scanning {files} file(s) and {len(db_urls)} database(s) for ePHI")
         scanned = scan_sources(listed, dbs=db_urls, key=key, root=org.root,
                                limits=Limits(db_sample_rows=settings.sample_rows),
-                               config=config, workers=workers)
+                               config=config, workers=workers, warn_overlaps=False)
         roots = [location_name(Path(s.location), org.root) for s in listed]
         roots += [loc.location for loc in scanned.sources[len(listed):]]
         inventory = replace(
@@ -286,7 +286,8 @@ def read_sources(
         ``(paths, database URLs, problems)``: paths hold absolute locations. Problems name the
         file and ``row N`` (the header is row 1): an unreadable file or missing columns (error,
         nothing listed), a row without a location (error, skipped), an asset id the asset
-        inventory lacks (warning; the location is scanned, not linked).
+        inventory lacks (warning; the location is scanned, not linked), two rows whose paths
+        overlap (warning naming both rows; each file is scanned once, for the deeper one).
     """
     path = root / name
     try:
@@ -302,6 +303,7 @@ def read_sources(
         return [], [], [_problem(name, "row 1", "needs the columns location,asset_id (and "
                                  "optionally owner)", ProblemSeverity.ERROR)]
     paths: list[DataSource] = []
+    path_rows: list[int] = []
     urls: list[DataSource] = []
     problems: list[InputProblem] = []
     for number, raw in enumerate(reader, start=2):
@@ -326,7 +328,37 @@ def read_sources(
             target = Path(file if file is not None else location)
             paths.append(DataSource(str(target if target.is_absolute() else root / target),
                                     asset_id, owner))
+            path_rows.append(number)
+    problems.extend(_overlap_problems(name, paths, path_rows, root))
     return paths, urls, problems
+
+
+def _overlap_problems(name: str, paths: Sequence[DataSource], rows: Sequence[int],
+                      root: Path) -> list[InputProblem]:
+    """A warning naming both rows for each pair of overlapping path sources
+    (:func:`caresec.collect.phi.scan.source_overlaps`): their files are scanned once, for the
+    more specific (deeper) source, or the first of two rows with the same location."""
+    from caresec.collect.phi.scan import source_overlaps
+
+    def shown(source: DataSource) -> str:
+        where = Path(source.location)
+        if where.is_relative_to(root):
+            where = where.relative_to(root)
+        asset = f"asset {source.asset_id}" if source.asset_id else "no asset"
+        return f"{where.as_posix()} ({asset})"
+
+    problems: list[InputProblem] = []
+    for inner, outer in source_overlaps([p.location for p in paths]):
+        first, second = sorted((rows[inner], rows[outer]))
+        if Path(paths[inner].location).resolve() == Path(paths[outer].location).resolve():
+            why = (f"both list {shown(paths[inner])} and {shown(paths[outer])}: scanned once, "
+                   f"for row {rows[inner]}")
+        else:
+            why = (f"{shown(paths[inner])} lies inside {shown(paths[outer])}: its files are "
+                   f"scanned once, for row {rows[inner]} (the more specific source)")
+        problems.append(_problem(name, f"rows {first} and {second}",
+                                 f"overlapping data sources; {why}"))
+    return problems
 
 
 def _sqlite_file(location: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import sys
 import tomllib
 from dataclasses import asdict
@@ -33,6 +34,7 @@ from caresec.collect.phi.names import (
     pseudonymize_locations,
     report_view,
 )
+from caresec.collect.phi.scan import not_regular
 from caresec.collect.phi.store import inventory_dict
 from caresec.errors import CaresecError, InputError
 from caresec.model.phi import Change, DataSource, PhiInventory
@@ -240,6 +242,9 @@ def detect_command(
     """Print the spans detected in one text file: start and end (character offsets), type,
     score and detector."""
     try:
+        mode = file.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(str(file), "", not_regular(mode))
         data = file.read_bytes()
     except OSError as exc:
         raise InputError(str(file), "", f"cannot read ({exc.strerror})") from exc

@@ -32,6 +32,9 @@ class Limits:
         pdf_pages: pages read per PDF.
         table_part_bytes: CSV/TSV files larger than this are read in parts of about this
             size, in parallel when there are several processes (0 = never split).
+        text_part_bytes: plain-text files larger than this are read in parts of about this
+            size cut at line ends, in parallel when there are several processes (0 = never
+            split).
     """
 
     max_file_bytes: int = 2 << 30
@@ -44,6 +47,7 @@ class Limits:
     db_sample_rows: int = 1_000
     pdf_pages: int = 2_000
     table_part_bytes: int = 48 << 20
+    text_part_bytes: int = 32 << 20
 
 
 @dataclass(slots=True)
@@ -105,13 +109,15 @@ class FileContext:
                 size += len(text) + 2
 
     def scan_text(self, tally: Tally, text: str, *, seeds: Iterable[str] = (), context: str = "",
-                  place: str = "line", narrative: bool | None = None) -> None:
+                  place: str = "line", narrative: bool | None = None,
+                  first_line: int = 1) -> None:
         """Detect identifiers in a text (in chunks of :data:`TEXT_CHUNK` characters cut at line
-        ends) and count them in ``tally``; places are ``line N`` (or ``place`` as given when
-        it is not ``line``)."""
+        ends) and count them in ``tally``; places are ``line N`` counted from ``first_line``
+        (the number of the text's first line in its file), or ``place`` as given when it is
+        not ``line``."""
         seeds = tuple(seeds)
         offset = 0
-        line_base = 1
+        line_base = first_line
         while offset < len(text):
             end = min(len(text), offset + TEXT_CHUNK)
             if end < len(text):

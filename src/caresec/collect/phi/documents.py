@@ -18,9 +18,32 @@ from caresec.model.problems import ProblemSeverity
 _TAG = re.compile(r"<[^>]+>")
 
 
+def utf16_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when ``head`` starts with that byte-order mark (U+FEFF
+    encoded; Unicode 15.0 §23.8, as Windows "Unicode" exports write), else None."""
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le"
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be"
+    return None
+
+
+def as_utf8(data: bytes) -> bytes:
+    """UTF-16 text with a byte-order mark (:func:`utf16_bom`) re-encoded as UTF-8 (the mark
+    dropped, an undecodable unit replaced by U+FFFD); any other bytes as they are."""
+    codec = utf16_bom(data)
+    if codec is None:
+        return data
+    return data[2:].decode(codec, "replace").encode("utf-8")
+
+
 def decode_text(data: bytes) -> str:
-    """Text from bytes: UTF-8 (a BOM is dropped), else Windows-1252/Latin-1 (every byte maps to a
-    character, so a scan never fails on encoding)."""
+    """Text from bytes: UTF-16 with a byte-order mark, else UTF-8 (a BOM is dropped), else
+    Windows-1252/Latin-1 (every byte maps to a character, so a scan never fails on
+    encoding)."""
+    codec = utf16_bom(data)
+    if codec is not None:
+        return data[2:].decode(codec, "replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -51,6 +51,8 @@ _RULES: tuple[tuple[tuple[str, ...], Hint], ...] = (
     (("postalcode",), PhiType.ZIP),
     (("address",), PhiType.ADDRESS), (("street",), PhiType.ADDRESS), (("addr",), PhiType.ADDRESS),
     (("city",), PhiType.LOCATION), (("county",), PhiType.LOCATION), (("town",), PhiType.LOCATION),
+    (("birthplace",), PhiType.LOCATION), (("birth", "place"), PhiType.LOCATION),
+    (("birth", "city"), PhiType.LOCATION),
     (("birth",), PhiType.DATE), (("dob",), PhiType.DATE), (("birthdate",), PhiType.DATE),
     (("death",), PhiType.DATE), (("deceased",), PhiType.DATE), (("deathdate",), PhiType.DATE),
     (("admit",), PhiType.DATE), (("admission",), PhiType.DATE), (("admitted",), PhiType.DATE),
@@ -81,6 +83,20 @@ _NOT_PERSONAL = frozenset({
 })
 
 
+#: Words that make a label a quantity (``TOTAL_CLAIM_COST``, ``MEMBER_MONTHS``): it gives no
+#: hint at all, whatever identifier word it also holds.
+_QUANTITY = frozenset({
+    "cost", "costs", "amount", "price", "charge", "charges", "balance", "paid", "payment",
+    "payments", "expense", "expenses", "revenue", "income", "fee", "fees", "months", "days",
+    "count", "total", "sum", "avg", "average",
+})
+
+
+#: Column headers that name a part of a person's name on their own (Synthea's ``FIRST``,
+#: ``LAST``): only as the whole header (``first_seen`` is not a name).
+_NAME_PARTS_ALONE = frozenset({"first", "last", "middle", "forename", "forenames"})
+
+
 def label_words(label: str) -> list[str]:
     """The lower-case words of a label: ``PatientBirthDate`` → ``patient birth date``,
     ``dob_1`` → ``dob 1``."""
@@ -92,7 +108,8 @@ def label_words(label: str) -> list[str]:
 def hint_for(label: str) -> Hint | None:
     """The hint a label gives, or None (memoized: labels repeat on every row or record).
 
-    A label with a word of :data:`_NOT_PERSONAL` gives no name, date or narrative hint
+    A label with a word of :data:`_QUANTITY` (a cost, a count) gives none. A label with a
+    word of :data:`_NOT_PERSONAL` gives no name, date or narrative hint
     (``drug_name`` is not a person's name), but still gives a strong identifier hint
     (``device_serial``).
     """
@@ -101,6 +118,8 @@ def hint_for(label: str) -> Hint | None:
         return None
     joined = "".join(words)
     present = set(words) | {joined}
+    if present & _QUANTITY:
+        return None
     impersonal = bool(set(words) & _NOT_PERSONAL)
     for required, hint in _RULES:
         if all(w in present for w in required):
@@ -109,3 +128,13 @@ def hint_for(label: str) -> Hint | None:
                 return None
             return hint
     return None
+
+
+def column_hint(label: str) -> Hint | None:
+    """The hint a table's column header gives: :func:`hint_for`, and ``name`` for a header
+    that is only a name part (:data:`_NAME_PARTS_ALONE`: Synthea's ``FIRST`` and ``LAST``).
+    JSON keys do not get the latter (``first``/``last`` there are often paging links)."""
+    hint = hint_for(label)
+    if hint is None and "".join(label_words(label)) in _NAME_PARTS_ALONE:
+        return PhiType.NAME
+    return hint

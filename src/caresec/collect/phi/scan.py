@@ -10,20 +10,34 @@ limit, zip bombs) is skipped with a problem naming the file; the scan goes on.
 
 from __future__ import annotations
 
+import codecs
 import io
+import itertools
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from caresec import privacy
 from caresec.collect.phi.accumulate import Tally
 from caresec.collect.phi.archive import scan_zip
 from caresec.collect.phi.context import FileContext, Limits
 from caresec.collect.phi.database import redact_url, scan_database
-from caresec.collect.phi.documents import decode_text, scan_docx, scan_eml, scan_pdf, scan_plain
+from caresec.collect.phi.documents import (
+    as_utf8,
+    decode_text,
+    scan_docx,
+    scan_eml,
+    scan_pdf,
+    scan_plain,
+    utf16_bom,
+)
 from caresec.collect.phi.structured import (
     csv_parts,
     scan_csv,
@@ -32,10 +46,11 @@ from caresec.collect.phi.structured import (
     scan_json,
     scan_ndjson,
     scan_xlsx,
+    text_encoding,
 )
 from caresec.collect.phi.tables import drop_unkeyed_dates
 from caresec.model.phi import Change, DataSource, PhiInventory, PhiLocation
-from caresec.model.problems import InputProblem
+from caresec.model.problems import InputProblem, ProblemSeverity
 from caresec.phi.engine import DetectorConfig, PhiDetector
 
 #: ``progress(done, total, name)``: called after each file, table part or database.
@@ -49,6 +64,9 @@ _PROCESS_DETECTOR: PhiDetector | None = None
 #: Small files go to a worker process in batches of up to this many bytes or files.
 BATCH_BYTES = 1 << 20
 BATCH_FILES = 32
+_BLOCK = 16 << 20  # bytes read at a time when cutting or re-encoding a large file
+#: ``on_error(folder, reason)`` of :func:`iter_files`: a folder that could not be listed.
+FolderError = Callable[[Path, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +77,11 @@ class _Job:
     limits: Limits
     config: DetectorConfig
     size: int = 0
-    #: one part of a large table: (start, end, delimiter, encoding)
+    #: one part of a large table or text: (start, end, delimiter, encoding)
     part: tuple[int, int, str | None, str] | None = None
+    #: a part of a plain-text file (not a table), and the number of its first line
+    text_part: bool = False
+    first_line: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +99,12 @@ class _Result:
 def sniff(name: str, head: bytes) -> str:
     """The format of a file from its first bytes, then its name: ``pdf``, ``zip``, ``docx``,
     ``xlsx``, ``dicom``, ``hl7``, ``json``, ``ndjson``, ``csv``, ``tsv``, ``eml``, ``text`` or
-    ``binary``."""
+    ``binary``. UTF-16 text with a byte-order mark is read as its characters
+    (:func:`~caresec.collect.phi.documents.as_utf8`); ``json`` by a first ``{`` or ``[``
+    alone may still be plain text (:func:`~caresec.collect.phi.structured.scan_json`)."""
     lower = name.lower()
     suffix = os.path.splitext(lower)[1]
+    head = as_utf8(head)  # UTF-16 text with a byte-order mark is text
     if head.startswith(b"%PDF") or suffix == ".pdf":
         return "pdf"
     if head[128:132] == b"DICM" or suffix in (".dcm", ".dicom"):
@@ -113,9 +137,12 @@ def sniff(name: str, head: bytes) -> str:
 
 
 def scan_bytes(ctx: FileContext, location: str, data: bytes) -> None:
-    """Scan one input given as bytes (a file read whole, an archive member, an attachment)."""
+    """Scan one input given as bytes (a file read whole, an archive member, an attachment);
+    UTF-16 text with a byte-order mark is read as UTF-8 (:func:`as_utf8`)."""
     ctx.files += 1
-    fmt = sniff(location.rsplit("!", 1)[-1], data[:8192])
+    data = as_utf8(data)
+    name = location.rsplit("!", 1)[-1]
+    fmt = sniff(name, data[:8192])
     if fmt == "binary":
         ctx.problem(location, "", "binary file of no supported format (PDF, DOCX, XLSX, DICOM, "
                     "ZIP); not scanned")
@@ -152,7 +179,7 @@ def scan_bytes(ctx: FileContext, location: str, data: bytes) -> None:
             if ndjson and _is_ndjson(text):
                 scan_ndjson(ctx, location, io.BytesIO(data))
             else:
-                scan_json(ctx, location, text)
+                scan_json(ctx, location, text, named=name.lower().endswith(".json"))
         else:
             scan_plain(ctx, location, text)
 
@@ -170,19 +197,30 @@ def _is_ndjson(text: str) -> bool:
 
 
 def scan_path(ctx: FileContext, path: Path, display: str) -> int:
-    """Scan one file (size-limited); returns the bytes read."""
+    """Scan one file (size-limited); returns the bytes read. A FIFO, socket or device is a
+    problem and is never opened (reading a FIFO would wait forever); UTF-16 text with a
+    byte-order mark is re-encoded as UTF-8 first (:func:`_utf8_copy`)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         ctx.problem(display, "", f"cannot read ({exc.strerror})")
         return 0
+    if not stat.S_ISREG(info.st_mode):
+        ctx.problem(display, "", not_regular(info.st_mode))
+        return 0
+    size = info.st_size
     if size > ctx.limits.max_file_bytes:
         ctx.problem(display, "", f"file of {size} bytes exceeds the {ctx.limits.max_file_bytes}"
                     "-byte limit; skipped")
         return 0
     try:
-        with path.open("rb") as handle:
+        with ExitStack() as stack:
+            handle: BinaryIO = stack.enter_context(path.open("rb"))
             head = handle.read(8192)
+            codec = utf16_bom(head)
+            if codec is not None:
+                handle = stack.enter_context(_utf8_copy(handle, codec))
+                head = handle.read(8192)
             if head.startswith(b"SQLite format 3\x00"):
                 ctx.files += 1
                 scan_database(ctx, f"sqlite:///file:{path.resolve()}?mode=ro&uri=true", display)
@@ -216,6 +254,27 @@ def scan_path(ctx: FileContext, path: Path, display: str) -> int:
     return size
 
 
+def not_regular(mode: int) -> str:
+    """The problem message for a path that is not a regular file (``os.stat`` ``st_mode``)."""
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a character device" if stat.S_ISCHR(mode) else "a block device"
+            if stat.S_ISBLK(mode) else "a special file")
+    return f"not a regular file: {kind}; skipped without opening it"
+
+
+def _utf8_copy(stream: BinaryIO, codec: str) -> BinaryIO:
+    """A temporary file holding ``stream`` (UTF-16 ``codec`` after its 2-byte byte-order mark)
+    re-encoded as UTF-8, read block by block; positioned at its start."""
+    copy = cast(BinaryIO, tempfile.TemporaryFile())  # noqa: SIM115 - the caller closes it
+    decoder = codecs.getincrementaldecoder(codec)("replace")
+    stream.seek(2)
+    while block := stream.read(_BLOCK):
+        copy.write(decoder.decode(block).encode("utf-8"))
+    copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+    copy.seek(0)
+    return copy
+
+
 def _stamp(ctx: FileContext, path: Path, before: int, size: int) -> None:
     """Set the modification time (and a file's size) on the tallies made since ``before``."""
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
@@ -245,8 +304,16 @@ def _run(job: _Job) -> _Result:
     start, end, delimiter, encoding = job.part
     try:
         with open(job.path, "rb") as handle:
-            tallies = scan_csv(ctx, job.display, handle, delimiter=delimiter,
-                               encoding=encoding, part=(start, end))
+            if job.text_part:
+                handle.seek(start)
+                text = handle.read(end - start).decode(encoding, "replace")
+                tally = Tally(job.display, "file", "text", job.key)
+                ctx.scan_text(tally, text.removeprefix("\ufeff") if start == 0 else text,
+                              first_line=job.first_line)
+                tallies = [tally]
+            else:
+                tallies = scan_csv(ctx, job.display, handle, delimiter=delimiter,
+                                   encoding=encoding, part=(start, end))
     except OSError as exc:
         ctx.problem(job.display, "", f"cannot read ({exc.strerror})")
         tallies = []
@@ -280,38 +347,83 @@ def _batches(units: Sequence[tuple[int, _Job]]) -> list[list[int]]:
     return batches
 
 
-def _split(job: _Job, part_bytes: int) -> list[_Job]:
-    """A CSV/TSV file larger than ``part_bytes`` as one job per part (:func:`csv_parts`);
-    any other file as the job itself."""
-    if not part_bytes or job.size <= part_bytes:
+def _split(job: _Job, part_bytes: int, text_part_bytes: int = 0) -> list[_Job]:
+    """A CSV/TSV file larger than ``part_bytes`` as one job per part (:func:`csv_parts`), a
+    plain-text file larger than ``text_part_bytes`` as one job per part cut at line ends
+    (:func:`text_parts`); any other file as the job itself."""
+    least = min(n for n in (part_bytes, text_part_bytes, job.size + 1) if n)
+    if job.size <= least or job.size > job.limits.max_file_bytes:
         return [job]
     try:
         with open(job.path, "rb") as handle:
-            fmt = sniff(os.path.basename(job.path), handle.read(8192))
-            if fmt not in ("csv", "tsv") or job.size > job.limits.max_file_bytes:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return [job]  # pragma: no cover - not regular files never become jobs
+            head = handle.read(8192)
+            if utf16_bom(head):
+                return [job]  # re-encoded whole by the worker
+            fmt = sniff(os.path.basename(job.path), head)
+            if fmt in ("csv", "tsv") and part_bytes and job.size > part_bytes:
+                encoding, parts = csv_parts(handle, part_bytes)
+                delimiter = "\t" if fmt == "tsv" else None
+                return [replace(job, size=end - start, part=(start, end, delimiter, encoding))
+                        for start, end in parts] if len(parts) > 1 else [job]
+            if fmt != "text" or not text_part_bytes or job.size <= text_part_bytes:
                 return [job]
-            encoding, parts = csv_parts(handle, part_bytes)
+            encoding = text_encoding(handle)
+            cuts = text_parts(handle, text_part_bytes)
     except OSError:
         return [job]  # the worker reports it
-    if len(parts) < 2:
+    if len(cuts) < 2:
         return [job]
-    delimiter = "\t" if fmt == "tsv" else None
-    return [replace(job, size=end - start, part=(start, end, delimiter, encoding))
-            for start, end in parts]
+    return [replace(job, size=end - start, part=(start, end, None, encoding), text_part=True,
+                    first_line=line) for start, end, line in cuts]
+
+
+def text_parts(stream: BinaryIO, part_bytes: int) -> list[tuple[int, int, int]]:
+    """Cut a large text file into parts of about ``part_bytes`` at line ends (``\\n``, one
+    byte in UTF-8, Windows-1252 and Latin-1). Returns ``(start, end, first line number)`` of
+    each part (one part for a small file); the stream is left at its start."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    cuts = [(0, 1)]
+    lines = 1  # the number of the line holding byte ``offset``
+    offset = 0
+    target = part_bytes
+    while block := stream.read(_BLOCK):
+        pos = 0
+        while target < offset + len(block):
+            newline = block.find(b"\n", max(pos, target - offset))
+            if newline < 0:
+                break
+            cuts.append((offset + newline + 1, lines + block.count(b"\n", 0, newline + 1)))
+            target = offset + newline + 1 + part_bytes
+            pos = newline + 1
+        lines += block.count(b"\n")
+        offset += len(block)
+    stream.seek(0)
+    cuts = [c for c in cuts if c[0] < size] or [(0, 1)]
+    return [(start, end, line) for (start, line), (end, _) in
+            itertools.pairwise([*cuts, (size, 0)])]
 
 
 def _merge_parts(parts: Sequence[_Result], path: str) -> _Result:
-    """One result for a table read in parts: each column's tallies merged in file order."""
+    """One result for a table or a text read in parts: each column's tallies (a text's one
+    tally) merged in file order."""
     first = parts[0]
     merged = list(first.tallies)
+    text = bool(merged) and merged[0].kind == "file"
     offset = merged[0].records if merged else 0
     for part in parts[1:]:
         for mine, other in zip(merged, part.tallies, strict=False):
-            mine.merge(other, row_offset=offset)
+            mine.merge(other, row_offset=0 if text else offset)
         offset += part.tallies[0].records if part.tallies else 0
     for tally in merged:
-        tally.records = offset
-    drop_unkeyed_dates(merged)
+        tally.records = 1 if text else offset
+        if text:
+            tally.size = sum(part.size for part in parts)
+    if not text:
+        drop_unkeyed_dates(merged)
     try:
         modified: datetime | None = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
     except OSError:
@@ -342,11 +454,23 @@ def _finish(ctx: FileContext, display: str, size: int) -> _Result:
     return _Result(display, tuple(locations), tuple(ctx.problems), ctx.files, size, clean)
 
 
-def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Files under ``paths`` (folders recursively, hidden files and folders skipped), sorted."""
+def iter_files(paths: Sequence[Path], on_error: FolderError | None = None) -> Iterator[Path]:
+    """Files under ``paths`` (folders recursively, hidden files and folders skipped), sorted.
+
+    Args:
+        paths: files or folders.
+        on_error: called with ``(folder, reason)`` for a folder that cannot be listed
+            (``os.walk``'s ``onerror``: permission denied, vanished); the walk goes on.
+    """
+
+    def failed(exc: OSError) -> None:
+        if on_error is not None:
+            where = Path(exc.filename) if exc.filename else Path("")
+            on_error(where, exc.strerror or str(exc))
+
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=failed):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     if not name.startswith(".") and name not in _SKIP_NAMES:
@@ -366,6 +490,7 @@ def scan_sources(
     limits: Limits | None = None,
     config: DetectorConfig | None = None,
     workers: int | None = None,
+    warn_overlaps: bool = True,
 ) -> PhiInventory:
     """Scan files, folders and databases into an ePHI inventory.
 
@@ -383,11 +508,18 @@ def scan_sources(
             more than one, files go to the processes largest first (small files in batches),
             and CSV/TSV files over ``limits.table_part_bytes`` are read in parts side by side
             and merged (:meth:`~caresec.collect.phi.accumulate.Tally.merge`): the inventory
-            is the same as with one process.
+            is the same as with one process. Plain-text files over
+            ``limits.text_part_bytes`` are read in parts cut at line ends, with any number of
+            processes.
+        warn_overlaps: report path sources that overlap (:func:`source_overlaps`) as
+            warnings (a caller that reports them itself, naming its own rows, passes False).
+            Either way each file is scanned once, for the most specific (deepest) source
+            holding it; of two sources with the same path, the first.
 
     Returns:
-        The :class:`PhiInventory`. A path that does not exist is a problem in it, not an
-        exception.
+        The :class:`PhiInventory`. A path that does not exist, a folder that cannot be listed
+        and a file that is not a regular file (FIFO, socket, device: never opened) are
+        problems in it, not exceptions.
     """
     limits = limits or Limits()
     config = config or DetectorConfig()
@@ -396,24 +528,54 @@ def scan_sources(
     db_sources = [d if isinstance(d, DataSource) else DataSource(d) for d in dbs]
     problems: list[InputProblem] = []
     jobs: list[tuple[_Job, DataSource]] = []
-    for source in sources:
+
+    def unlisted(folder: Path, reason: str) -> None:
+        problems.append(InputProblem(_display(folder, root), "", f"folder not readable: "
+                                     f"{reason}; its files were not scanned", collector="phi"))
+
+    bases = [Path(s.location).resolve() for s in sources]
+    overlaps = source_overlaps([s.location for s in sources])
+    for inner, outer in overlaps if warn_overlaps else ():
+        same = bases[inner] == bases[outer]
+        problems.append(InputProblem(
+            _display(Path(sources[inner].location), root), "",
+            f"overlaps the data source {_display(Path(sources[outer].location), root)} "
+            f"({_asset_text(sources[outer])}); its files are scanned once, for "
+            f"{_asset_text(sources[inner])} "
+            + ("(listed first)" if same else "(the more specific source)"),
+            ProblemSeverity.WARNING, collector="phi"))
+    losers = {outer for inner, outer in overlaps if bases[inner] == bases[outer]}
+    for index, source in enumerate(sources):
         base = Path(source.location)
         if not base.exists():
             problems.append(InputProblem(_display(base, root), "", "no such file or folder",
                                          collector="phi"))
             continue
-        for file in iter_files([base]):
+        if index in losers:
+            continue  # the same path as an earlier source: scanned for that one
+        inside = [i for i, b in enumerate(bases) if i not in losers and i != index
+                  and bases[index] in b.parents]
+        for file in iter_files([base], unlisted):
+            if inside and _owner(bases, inside, bases[index] / file.relative_to(base)) \
+                    is not None:
+                continue  # a more specific source scans it
             try:
-                size = file.stat().st_size
+                info = file.stat()
             except OSError:
-                size = 0
+                info = None  # the worker reports it
+            if info is not None and not stat.S_ISREG(info.st_mode):
+                problems.append(InputProblem(_display(file, root), "", not_regular(info.st_mode),
+                                             collector="phi"))
+                continue
+            size = info.st_size if info is not None else 0
             jobs.append((_Job(str(file), _display(file, root), key, limits, config, size), source))
     count = workers if workers is not None else (os.cpu_count() or 1)
-    # a large table is cut into parts when there are processes to read them side by side
+    # a large table is cut into parts when there are processes to read them side by side; a
+    # large text always (its parts are independent, and progress moves part by part)
     units: list[tuple[int, _Job]] = []
     for index, (job, _) in enumerate(jobs):
-        units.extend((index, unit) for unit in (
-            _split(job, limits.table_part_bytes) if count > 1 else [job]))
+        units.extend((index, unit) for unit in _split(
+            job, limits.table_part_bytes if count > 1 else 0, limits.text_part_bytes))
     total = len(units) + len(db_sources)
     outcomes: list[list[_Result]] = [[] for _ in jobs]
     done = 0
@@ -479,6 +641,32 @@ def scan_sources(
     )
 
 
+def source_overlaps(locations: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs ``(inner, outer)`` (indexes into ``locations``) of path sources that overlap:
+    ``inner`` lies inside ``outer``, or both are the same path and ``inner`` is listed first.
+    Paths are compared resolved (absolute, symbolic links followed). Each file of an overlap
+    is scanned once, for ``inner``: the more specific source, or the first of two equal
+    ones."""
+    bases = [Path(location).resolve() for location in locations]
+    pairs: list[tuple[int, int]] = []
+    for a, b in itertools.combinations(range(len(bases)), 2):
+        if bases[a] == bases[b] or bases[a] in bases[b].parents:
+            pairs.append((b, a) if bases[a] != bases[b] else (a, b))
+        elif bases[b] in bases[a].parents:
+            pairs.append((a, b))
+    return pairs
+
+
+def _owner(bases: Sequence[Path], candidates: Sequence[int], file: Path) -> int | None:
+    """Of the ``candidates`` (indexes of ``bases``), the deepest source holding ``file``."""
+    holding = [i for i in candidates if bases[i] == file or bases[i] in file.parents]
+    return max(holding, key=lambda i: (len(bases[i].parts), -i)) if holding else None
+
+
+def _asset_text(source: DataSource) -> str:
+    return f"asset {source.asset_id}" if source.asset_id else "no asset"
+
+
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
@@ -528,5 +716,5 @@ def _delta(old: PhiLocation, new: PhiLocation) -> str:
     return ", ".join(parts) or "same counts, different values"
 
 
-__all__ = ["Limits", "Progress", "Tally", "changes_since", "iter_files", "scan_bytes", "scan_path",
-           "scan_sources", "sniff"]
+__all__ = ["Limits", "Progress", "Tally", "changes_since", "iter_files", "not_regular",
+           "scan_bytes", "scan_path", "scan_sources", "sniff", "source_overlaps", "text_parts"]

@@ -40,6 +40,7 @@ from typing import Any, BinaryIO
 
 from caresec.collect.phi.accumulate import EXAMPLES_PER_TYPE, Tally
 from caresec.collect.phi.context import TEXT_CHUNK, FileContext
+from caresec.collect.phi.documents import scan_plain
 from caresec.collect.phi.hints import NARRATIVE, hint_for
 from caresec.collect.phi.tables import SAMPLE_VALUES, Distinct, TableScanner
 from caresec.model.phi import PhiType
@@ -169,12 +170,15 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
              delimiter: str | None = None, encoding: str | None = None,
              part: tuple[int, int] | None = None) -> list[Tally]:
     """A CSV or TSV table (RFC 4180 quoting) read from a binary stream: the first row is the
-    header, columns routed by :class:`~caresec.collect.phi.tables.TableScanner`.
+    header (unless it is data, :func:`first_row_is_data`: then every row is data and the
+    columns are named ``column 1``, ``column 2`` …), columns routed by
+    :class:`~caresec.collect.phi.tables.TableScanner`.
 
     The rows are parsed by pyarrow's CSV reader (``pyarrow.csv.open_csv``) in blocks of
     :data:`CSV_BLOCK_BYTES`, so memory does not grow with the file; rows with more or fewer
     cells than the header are read by Python's :mod:`csv` (extra cells ignored, missing ones
-    empty). Row numbers count records (the header is row 1). A table that stops being parsable
+    empty). Row numbers count records (the header, when there is one, is row 1). A table that
+    stops being parsable
     is a problem naming the row; the rows before it are counted.
 
     Args:
@@ -186,8 +190,9 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
         encoding: the file's encoding (default: :func:`text_encoding`).
         part: ``(start, end)`` byte offsets of one part of a large file (:func:`csv_parts`):
             only the records starting in it are read, columns are routed by the same sample
-            (the file's first rows) as every other part, row numbers restart at 2 (the
-            caller adds the rows of the parts before), and the tallies are returned
+            (the file's first rows) as every other part, row numbers restart at 2 (at 1
+            in a file without a header; the caller adds the rows of the parts before), and
+            the tallies are returned
             unfinished (dates of :meth:`~caresec.collect.phi.tables.TableScanner.finish`
             not yet dropped) for :meth:`~caresec.collect.phi.accumulate.Tally.merge`.
 
@@ -205,7 +210,8 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
     if delimiter is None:
         delimiter = max((",", "\t", ";", "|"), key=first_line.count)
     try:
-        header = next(csv.reader(io.StringIO(head), delimiter=delimiter))
+        rows_read = csv.reader(io.StringIO(head), delimiter=delimiter)
+        header = next(rows_read)
     except StopIteration:
         return []
     except csv.Error as exc:
@@ -213,11 +219,18 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
         return []
     if not header:
         return []
+    try:
+        following = list(itertools.islice(rows_read, HEADER_SAMPLE_ROWS))
+    except csv.Error:  # the sample ends inside a quoted cell: judge by the rows before
+        following = []
+    has_header = not first_row_is_data(header, following)
+    if not has_header:
+        header = [f"column {i + 1}" for i in range(len(header))]
     seeds: set[str] = set()
     table = TableScanner(ctx.detector, ctx.key, location, "csv", header, seeds)
     names = [f"c{i}" for i in range(len(header))]
     odd: list[tuple[int, str]] = []
-    skip_header = part is None or part[0] == 0
+    skip_header = has_header and (part is None or part[0] == 0)
 
     def invalid(row: Any) -> str:
         nonlocal skip_header
@@ -245,13 +258,14 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
         if part is not None and part[0] > 0:
             first_batch = next(iter(reader(stream, lambda _row: "skip")), None)
             if first_batch is not None:
-                sample = [ArrowColumn(c, 2) for c in first_batch.slice(1).columns]
+                sample = [ArrowColumn(c, 2) for c in
+                          first_batch.slice(1 if has_header else 0).columns]
                 table.decide([list(r) for r in itertools.zip_longest(
                     *[c.sample(SAMPLE_VALUES) for c in sample], fillvalue="")])
             source = io.BufferedReader(_Range(stream, part[0], part[1]), 1 << 20)
         elif part is not None:
             source = io.BufferedReader(_Range(stream, 0, part[1]), 1 << 20)
-        if not skip_header:
+        if not skip_header and has_header:
             row_number = 2
         for batch in reader(source, invalid):
             first = row_number
@@ -277,6 +291,39 @@ def scan_csv(ctx: FileContext, location: str, stream: BinaryIO, *,
     if part is None:
         ctx.tallies.extend(tallies)
     return tallies
+
+
+HEADER_SAMPLE_ROWS = 20
+
+
+def _data_like(cell: str) -> bool:
+    """A cell that reads as a value, not a label: mostly digits (an SSN, MRN, date, phone,
+    amount: at least 3 digits making at least half of it), or an e-mail address."""
+    cell = cell.strip()
+    if "@" in cell and "." in cell.split("@", 1)[-1] and " " not in cell:
+        return True
+    digits = sum(ch.isdigit() for ch in cell)
+    compact = len(cell.replace(" ", ""))
+    return digits >= 3 and digits * 2 >= compact
+
+
+def first_row_is_data(first: Sequence[str], following: Sequence[Sequence[str]]) -> bool:
+    """True when a table's first row is a record, not a header of column names.
+
+    A header holds short labels (``ssn``, ``dob``, ``address_2``); a record holds values. The
+    first row is data when one of its cells reads as a value (:func:`_data_like`: an
+    identifier, date, number or e-mail address) in a column whose next rows (up to
+    :data:`HEADER_SAMPLE_ROWS`) read as values too, mostly; with no next rows, one such cell
+    is enough. The signal is the one ``csv.Sniffer.has_header`` uses (a header cell whose
+    type differs from its column's), made to recognise identifiers rather than only
+    numbers."""
+    for index, cell in enumerate(first):
+        if not _data_like(cell):
+            continue
+        below = [row[index] for row in following if index < len(row) and row[index].strip()]
+        if not below or sum(1 for v in below if _data_like(v)) * 2 > len(below):
+            return True
+    return False
 
 
 class _Range(io.RawIOBase):
@@ -387,14 +434,25 @@ def scan_xlsx(ctx: FileContext, location: str, data: bytes) -> None:
 NDJSON_BATCH = 2_000  # lines parsed at a time: memory does not grow with the file
 
 
-def scan_json(ctx: FileContext, location: str, text: str) -> None:
-    """A JSON document. FHIR resources and bundles (a ``resourceType`` key) are read by FHIR
-    field rules; other JSON by key names, then content."""
+def scan_json(ctx: FileContext, location: str, text: str, *, named: bool = True) -> None:
+    """A JSON document (RFC 8259). FHIR resources and bundles (a ``resourceType`` key) are read
+    by FHIR field rules; other JSON by key names, then content.
+
+    Text that does not parse is read as plain text
+    (:func:`~caresec.collect.phi.documents.scan_plain`): a note or an ``.ini`` file may start
+    with ``[`` or ``{``. With ``named`` (the file's name says JSON) that is also a problem
+    naming the line and column where parsing stopped."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        ctx.problem(location, f"line {exc.lineno}, column {exc.colno}",
-                    f"not valid JSON ({exc.msg.removesuffix(' at')})")
+        if named:
+            ctx.problem(location, f"line {exc.lineno}, column {exc.colno}",
+                        f"not valid JSON ({exc.msg.removesuffix(' at')}); read as plain text")
+        scan_plain(ctx, location, text)
+        return
+    except RecursionError:
+        ctx.problem(location, "", "JSON nested too deeply to read; read as plain text")
+        scan_plain(ctx, location, text)
         return
     fhir = isinstance(document, dict) and "resourceType" in document
     tally = ctx.tally(location, "file", "fhir" if fhir else "json")

@@ -1,6 +1,6 @@
 """Tables (CSV, TSV, XLSX sheets, database tables): route each column by its schema.
 
-Each column is judged once, from its header (:func:`caresec.collect.phi.hints.hint_for`) or,
+Each column is judged once, from its header (:func:`caresec.collect.phi.hints.column_hint`) or,
 when the header says nothing, from a sample of its first values:
 
 * **typed**: the header names an identifier (``ssn``, ``dob``, ``patient_name``), or most
@@ -10,6 +10,11 @@ when the header says nothing, from a sample of its first values:
   detector (patterns, names, places, dates; seeded with the table's names);
 * **scan**: anything else (codes, ids, free short text) → the pattern recognizers only,
   run once over the column's values joined by newlines, so that regexes work at C speed.
+
+A column routed by content whose sample repeats a few short labels over many rows (race,
+gender, state, specialty: **categorical**) never holds names or places; a column of money
+amounts or decimal numbers never holds phone or fax numbers, and no such cell is one. A name
+column's values are counted without digits glued to their words (:func:`name_value`).
 
 Dates found by content in a table with no person-keying column (no name, MRN, SSN …) are not
 counted: HIPAA's identifier is a date *related to an individual* (45 CFR 164.514(b)(2)(i)(C)).
@@ -26,12 +31,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from caresec.collect.phi.accumulate import EXAMPLES_PER_TYPE, Tally
-from caresec.collect.phi.hints import NARRATIVE, Hint, hint_for
+from caresec.collect.phi.hints import NARRATIVE, Hint, column_hint
 from caresec.model.phi import PhiType, Span
 from caresec.phi.engine import PhiDetector, resolve
 from caresec.phi.lexicon import lexicon
@@ -40,7 +46,40 @@ from caresec.phi.routing import is_narrative
 SAMPLE_VALUES = 200
 TYPED_SHARE = 0.6
 MAX_SEEDS = 50_000
+#: A column is categorical (race, gender, state, specialty …) when its sample holds at least
+#: this many values, each distinct value recurring this many times on average.
+CATEGORICAL_MIN_VALUES = 10
+CATEGORICAL_REPEATS = 5
 _GENERIC_CONTENT_DATE = "content-date"
+#: Names and places a categorical column cannot hold unless its header says so.
+_NOT_CATEGORICAL = frozenset({PhiType.NAME, PhiType.LOCATION})
+_NOT_AMOUNTS = frozenset({PhiType.PHONE, PhiType.FAX})
+#: The only types a cell that is a money amount or decimal number may hold.
+_IN_AMOUNTS = frozenset({PhiType.DATE, PhiType.AGE})
+#: A money amount or decimal number (``227761.06``, ``$1,200``, ``-71.151685``): never a phone.
+_AMOUNT = re.compile(r"[-+]?[$€£]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+|[-+]?[$€£]\s?\d[\d,]*"
+                     r"(?:\.\d+)?")
+#: An RFC 9562 (formerly 4122) UUID in its hex-and-dash form: a record key, not a pattern
+#: identifier (an account or licence number found inside it is a false match).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+#: Digits glued to the end of a word of a name (synthetic data: ``Maynard46``).
+_NAME_DIGITS = re.compile(r"(?<=[^\W\d_])\d+\b")
+
+
+def name_value(value: str) -> str:
+    """A name column's cell as a name: digits glued to the end of its words dropped
+    (``Maynard46 Mosciski958`` → ``Maynard Mosciski``, as Synthea writes names); ``""`` when
+    nothing but digits is left, or for a UUID (a record key, not a name)."""
+    if _UUID.fullmatch(value.strip()):
+        return ""  # a record key in a column headed "patient" or "provider"
+    name = " ".join(_NAME_DIGITS.sub("", value).split())
+    return "" if not any(ch.isalpha() for ch in name) else name
+
+
+def is_amount(value: str) -> bool:
+    """True for a money amount or a decimal number (:data:`_AMOUNT`), which is never a
+    telephone, fax, account or other identifier number."""
+    return _AMOUNT.fullmatch(value.strip()) is not None
 
 
 @dataclass(slots=True)
@@ -152,6 +191,8 @@ class _Column:
     phi_type: PhiType | None = None
     from_header: bool = False
     sample: list[tuple[int, str]] = field(default_factory=list)
+    #: identifier types the column's content rules out (its header said nothing)
+    excluded: frozenset[PhiType] = frozenset()
 
 
 class TableScanner:
@@ -178,7 +219,7 @@ class TableScanner:
             for i, name in enumerate(header)
         ]
         for column in self.columns:
-            hint = hint_for(column.name)
+            hint = column_hint(column.name)
             if hint is not None:
                 self._set_mode(column, hint, from_header=True)
         self.rows = 0
@@ -256,7 +297,13 @@ class TableScanner:
             column.mode = "scan"
             if not values:
                 continue
-            if self._names_by_content(values):
+            excluded: set[PhiType] = set()
+            if self._categorical(values):
+                excluded |= _NOT_CATEGORICAL
+            if sum(1 for v in values if is_amount(v)) >= TYPED_SHARE * len(values):
+                excluded |= _NOT_AMOUNTS
+            column.excluded = frozenset(excluded)
+            if PhiType.NAME not in excluded and self._names_by_content(values):
                 self._set_mode(column, PhiType.NAME, from_header=False)
                 continue
             narrative = sum(1 for v in values if len(v) > 24 and is_narrative(v))
@@ -270,7 +317,8 @@ class TableScanner:
             for span in resolve(self.detector.patterns(joined, context=column.name), joined):
                 covered.setdefault(bisect.bisect_right(starts, span.start) - 1, []).append(span)
             for i, spans in covered.items():
-                if len(spans) == 1 and (spans[0].end - spans[0].start) >= 0.8 * len(values[i]):
+                if len(spans) == 1 and (spans[0].end - spans[0].start) >= 0.8 * len(values[i]) \
+                        and self._allowed(column, spans[0].type, values[i]):
                     kinds[spans[0].type] = kinds.get(spans[0].type, 0) + 1
             if kinds:
                 best, count = max(kinds.items(), key=lambda kv: kv[1])
@@ -281,11 +329,29 @@ class TableScanner:
                         column.mode = _GENERIC_CONTENT_DATE
 
     @staticmethod
+    def _categorical(values: Sequence[str]) -> bool:
+        """A sample of few short labels, each repeated across many rows (race, gender, state,
+        marital status, specialty): categories, not names or places of persons."""
+        distinct = set(values)
+        return (len(values) >= CATEGORICAL_MIN_VALUES
+                and len(distinct) * CATEGORICAL_REPEATS <= len(values)
+                and all(len(v.split()) <= 4 for v in distinct))
+
+    @staticmethod
+    def _allowed(column: _Column, kind: PhiType, cell: str) -> bool:
+        """Whether a span of ``kind`` found in ``cell`` of a column routed by content counts:
+        not a type the column's content rules out, not inside a UUID, not an identifier
+        number (phone, account …) that is a money amount or a decimal number."""
+        if kind in column.excluded or _UUID.fullmatch(cell.strip()):
+            return False
+        return kind in _IN_AMOUNTS or not is_amount(cell)
+
+    @staticmethod
     def _names_by_content(values: Sequence[str]) -> bool:
         lex = lexicon()
         hits = 0
         for value in values:
-            words = value.replace(",", " ").split()
+            words = name_value(value).replace(",", " ").split()
             if 1 <= len(words) <= 4 and all(w.replace("-", "").replace("'", "").replace(".", "")
                                             .isalpha() for w in words) \
                     and any(lex.is_name(w.lower()) for w in words if len(w) > 1):
@@ -329,6 +395,8 @@ class TableScanner:
                                         counts=[total], distinct=every)
             return
         found = cells.distinct()
+        if kind is PhiType.NAME:
+            found = _names(found)
         if kind is PhiType.AGE:
             old = [i for i, v in enumerate(found.values)
                    if v.split()[0].isdigit() and int(v.split()[0]) > 89]
@@ -358,5 +426,28 @@ class TableScanner:
             spans = resolve(self.detector.patterns(text, context=column.name), text)
         for span in spans:
             i = bisect.bisect_right(starts, span.start) - 1
+            if not narrative and not self._allowed(column, span.type, cells[i]):
+                continue
             column.tally.add(span.type, text[span.start:span.end], f"row {found.rows[i]}",
                              span.detector, found.counts[i])
+
+
+def _names(found: Distinct) -> Distinct:
+    """A name column's distinct values as names (:func:`name_value`): values that become
+    equal are merged (first row kept), values with no letters dropped."""
+    index: dict[str, int] = {}
+    out = Distinct([], [], [])
+    for value, count, row in zip(found.values, found.counts, found.rows, strict=True):
+        name = name_value(value)
+        if not name:
+            continue
+        i = index.get(name)
+        if i is None:
+            index[name] = len(out.values)
+            out.values.append(name)
+            out.counts.append(count)
+            out.rows.append(row)
+        else:
+            out.counts[i] += count
+            out.rows[i] = min(out.rows[i], row)
+    return out
