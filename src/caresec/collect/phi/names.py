@@ -15,8 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from caresec import privacy
-from caresec.collect.phi.scan import changes_since
-from caresec.model.phi import Change, PhiInventory, PhiType, Span
+from caresec.model.phi import Change, PhiInventory, PhiLocation, PhiType, Span
 from caresec.phi import DetectorConfig, PhiDetector
 
 #: Characters read as word breaks in a name part (``discharge-summary_RCH1.txt``).
@@ -178,4 +177,45 @@ def report_view(inventory: PhiInventory) -> PhiInventory:
     )
 
 
-__all__ = ["location_name", "name_redactor", "pseudonymize_locations", "report_view"]
+def changes_since(current: list[PhiLocation], previous: PhiInventory | None,
+                  roots: Sequence[str]) -> list[PhiLocation]:
+    """Set each location's change against ``previous`` (matched by ``location``; equal
+    digests are ``unchanged``); add ``removed`` entries for previous locations under one of
+    ``roots`` (the scanned inputs, as displayed) that no longer hold identifiers. With no
+    ``previous``, ``current`` is returned as it is (change ``first scan``)."""
+    if previous is None:
+        return current
+    before = {loc.location: loc for loc in previous.locations if loc.change is not Change.REMOVED}
+    out: list[PhiLocation] = []
+    seen: set[str] = set()
+    for loc in current:
+        old = before.get(loc.location)
+        seen.add(loc.location)
+        if old is None:
+            out.append(replace(loc, change=Change.NEW))
+        elif old.digest == loc.digest:
+            out.append(replace(loc, change=Change.UNCHANGED))
+        else:
+            out.append(replace(loc, change=Change.CHANGED, change_detail=_delta(old, loc)))
+    for name, old in before.items():
+        under = any(name == r or name.startswith((r.rstrip("/") + "/", r + "!", r + "#"))
+                    for r in roots)
+        if name not in seen and under:
+            out.append(replace(old, change=Change.REMOVED, change_detail="no identifiers now"))
+    return out
+
+
+def _delta(old: PhiLocation, new: PhiLocation) -> str:
+    a, b = dict(old.counts), dict(new.counts)
+    parts = []
+    for kind in sorted(set(a) | set(b), key=lambda k: k.value):
+        diff = b.get(kind, 0) - a.get(kind, 0)
+        if diff:
+            parts.append(f"{kind.value} {diff:+d}")
+    if new.individuals != old.individuals:
+        parts.append(f"individuals {new.individuals - old.individuals:+d}")
+    return ", ".join(parts) or "same counts, different values"
+
+
+__all__ = ["changes_since", "location_name", "name_redactor", "pseudonymize_locations",
+           "report_view"]

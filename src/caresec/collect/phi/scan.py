@@ -38,6 +38,7 @@ from caresec.collect.phi.documents import (
     scan_plain,
     utf16_bom,
 )
+from caresec.collect.phi.names import location_name
 from caresec.collect.phi.structured import (
     csv_parts,
     scan_csv,
@@ -486,7 +487,6 @@ def scan_sources(
     key: bytes,
     progress: Progress | None = None,
     root: Path | None = None,
-    previous: PhiInventory | None = None,
     limits: Limits | None = None,
     config: DetectorConfig | None = None,
     workers: int | None = None,
@@ -501,7 +501,6 @@ def scan_sources(
         progress: called with ``(done, total, name)`` after each file, part of a large table
             and database (``total`` counts them all; parts are named by their file).
         root: locations inside this folder are shown relative to it.
-        previous: the previous inventory (same key), for each location's change.
         limits: size limits (:class:`Limits`).
         config: detector settings.
         workers: processes to use (default: the number of CPUs; 1 = in this process). With
@@ -530,7 +529,7 @@ def scan_sources(
     jobs: list[tuple[_Job, DataSource]] = []
 
     def unlisted(folder: Path, reason: str) -> None:
-        problems.append(InputProblem(_display(folder, root), "", f"folder not readable: "
+        problems.append(InputProblem(location_name(folder, root), "", f"folder not readable: "
                                      f"{reason}; its files were not scanned", collector="phi"))
 
     bases = [Path(s.location).resolve() for s in sources]
@@ -538,8 +537,8 @@ def scan_sources(
     for inner, outer in overlaps if warn_overlaps else ():
         same = bases[inner] == bases[outer]
         problems.append(InputProblem(
-            _display(Path(sources[inner].location), root), "",
-            f"overlaps the data source {_display(Path(sources[outer].location), root)} "
+            location_name(Path(sources[inner].location), root), "",
+            f"overlaps the data source {location_name(Path(sources[outer].location), root)} "
             f"({_asset_text(sources[outer])}); its files are scanned once, for "
             f"{_asset_text(sources[inner])} "
             + ("(listed first)" if same else "(the more specific source)"),
@@ -548,7 +547,7 @@ def scan_sources(
     for index, source in enumerate(sources):
         base = Path(source.location)
         if not base.exists():
-            problems.append(InputProblem(_display(base, root), "", "no such file or folder",
+            problems.append(InputProblem(location_name(base, root), "", "no such file or folder",
                                          collector="phi"))
             continue
         if index in losers:
@@ -564,11 +563,12 @@ def scan_sources(
             except OSError:
                 info = None  # the worker reports it
             if info is not None and not stat.S_ISREG(info.st_mode):
-                problems.append(InputProblem(_display(file, root), "", not_regular(info.st_mode),
-                                             collector="phi"))
+                problems.append(InputProblem(location_name(file, root), "",
+                                             not_regular(info.st_mode), collector="phi"))
                 continue
             size = info.st_size if info is not None else 0
-            jobs.append((_Job(str(file), _display(file, root), key, limits, config, size), source))
+            jobs.append((_Job(str(file), location_name(file, root), key, limits, config, size),
+                         source))
     count = workers if workers is not None else (os.cpu_count() or 1)
     # a large table is cut into parts when there are processes to read them side by side; a
     # large text always (its parts are independent, and progress moves part by part)
@@ -623,9 +623,6 @@ def scan_sources(
         problems.extend(result.problems)
         locations.extend(replace(loc, asset_id=source.asset_id, owner=source.owner)
                          for loc in result.locations)
-    roots = [_display(Path(s.location), root) for s in sources]
-    roots += [f"db:{redact_url(d.location)}" for d in db_sources]
-    locations = changes_since(locations, previous, roots)
     locations.sort(key=lambda loc: (loc.change is Change.REMOVED, loc.sensitivity.rank,
                                     -loc.total, loc.location))
     return PhiInventory(
@@ -667,54 +664,5 @@ def _asset_text(source: DataSource) -> str:
     return f"asset {source.asset_id}" if source.asset_id else "no asset"
 
 
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
-
-
-def changes_since(current: list[PhiLocation], previous: PhiInventory | None,
-                  roots: Sequence[str]) -> list[PhiLocation]:
-    """Set each location's change against ``previous`` (matched by ``location``; equal
-    digests are ``unchanged``); add ``removed`` entries for previous locations under one of
-    ``roots`` (the scanned inputs, as displayed) that no longer hold identifiers. With no
-    ``previous``, ``current`` is returned as it is (change ``first scan``)."""
-    if previous is None:
-        return current
-    before = {loc.location: loc for loc in previous.locations if loc.change is not Change.REMOVED}
-    out: list[PhiLocation] = []
-    seen: set[str] = set()
-    for loc in current:
-        old = before.get(loc.location)
-        seen.add(loc.location)
-        if old is None:
-            out.append(replace(loc, change=Change.NEW))
-        elif old.digest == loc.digest:
-            out.append(replace(loc, change=Change.UNCHANGED))
-        else:
-            out.append(replace(loc, change=Change.CHANGED, change_detail=_delta(old, loc)))
-    for name, old in before.items():
-        under = any(name == r or name.startswith((r.rstrip("/") + "/", r + "!", r + "#"))
-                    for r in roots)
-        if name not in seen and under:
-            out.append(replace(old, change=Change.REMOVED, change_detail="no identifiers now"))
-    return out
-
-
-def _delta(old: PhiLocation, new: PhiLocation) -> str:
-    a, b = dict(old.counts), dict(new.counts)
-    parts = []
-    for kind in sorted(set(a) | set(b), key=lambda k: k.value):
-        diff = b.get(kind, 0) - a.get(kind, 0)
-        if diff:
-            parts.append(f"{kind.value} {diff:+d}")
-    if new.individuals != old.individuals:
-        parts.append(f"individuals {new.individuals - old.individuals:+d}")
-    return ", ".join(parts) or "same counts, different values"
-
-
-__all__ = ["Limits", "Progress", "Tally", "changes_since", "iter_files", "not_regular",
+__all__ = ["Limits", "Progress", "Tally", "iter_files", "not_regular",
            "scan_bytes", "scan_path", "scan_sources", "sniff", "source_overlaps", "text_parts"]
