@@ -286,3 +286,34 @@ def test_overlapping_source_rows_are_a_warning_naming_both(tmp_path: Path) -> No
     (tmp_path / "apart.csv").write_text("location,asset_id\nshares/billing,BILL-01\n"
                                         "other,FS-01\n", encoding="utf-8")
     assert read_sources(tmp_path, "apart.csv", assets)[2] == []
+
+
+def test_identifiers_in_data_source_names_never_leave_the_scan(tmp_path: Path) -> None:
+    """A data-source folder named after a patient (with an SSN) and files named after patients
+    (a labelled name, a DOB and a bare phone number): the audit's console, reports, problems
+    and store show ``[name]``/``[ssn]``/``[date]``/``[phone]`` (second user test, leaks 1–3)."""
+    org = tmp_path / "riverside"
+    shutil.copytree(EXAMPLE, org, ignore=shutil.ignore_patterns(".caresec"))
+    folder = org / "data-sources" / "notes" / "Zebulon Quagmirewood 123-45-6789"
+    folder.mkdir()
+    (folder / "Patient Zebulon Quagmirewood.txt").write_text("SSN 123-45-6789 on file\n")
+    (folder / "DOB 1951-02-03 4105550199.txt").write_text("Call 410-555-0199 re: labs\n")
+    with (org / "phi-sources.csv").open("a") as sources:
+        sources.write("data-sources/notes/Zebulon Quagmirewood 123-45-6789,NO-SUCH-ASSET,\n")
+    out = tmp_path / "out"
+    cli = CliRunner().invoke(app, ["audit", str(org), "--out", str(out)])
+    assert cli.exit_code == 0, cli.output
+    texts = {"console": cli.output}
+    texts.update({p.name: p.read_bytes().decode("utf-8", "replace")
+                  for p in (*out.rglob("*"), *(org / ".caresec").rglob("*"))
+                  if p.is_file() and p.name != "key"})
+    for name, text in texts.items():
+        for value in ("Quagmirewood", "Zebulon", "123-45-6789", "1951-02-03", "4105550199"):
+            assert value not in text, (name, value)
+    report = json.loads((out / "report.json").read_text())
+    locations = {loc["location"] for c in report["capabilities"] if c["name"] == "phi"
+                 for loc in c["data"]["locations"]}
+    assert "data-sources/notes/[name] [ssn]/Patient [name].txt" in locations
+    assert "data-sources/notes/[name] [ssn]/DOB [date] [phone].txt" in locations
+    messages = [p["message"] for p in report["problems"]]
+    assert any("NO-SUCH-ASSET" in m and "[name] [ssn]" in m for m in messages), messages

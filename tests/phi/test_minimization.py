@@ -189,3 +189,19 @@ def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "absent: no such file or folder" in " ".join(done.stderr.split()).replace("/ ", "/")
     assert "Traceback" not in done.stderr
+
+
+def test_scan_inside_the_org_links_assets_from_its_phi_sources(tmp_path: Path) -> None:
+    """Without --asset-map, a path inside a folder listed in the org's phi-sources.csv takes
+    that row's asset (the deepest listed folder), as the audit links it."""
+    org = tmp_path / "org"
+    (org / "shares" / "billing" / "2024").mkdir(parents=True)
+    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    (org / "phi-sources.csv").write_text(
+        "location,asset_id,owner\nshares,FS-01,IT\nshares/billing,BILLING-01,Revenue Cycle\n")
+    (org / "shares" / "billing" / "2024" / "note.txt").write_text("SSN 123-45-6789\n")
+    result = CliRunner().invoke(app, ["scan", str(org / "shares" / "billing" / "2024"),
+                                      "--org", str(org), "--json", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    [location] = json.loads(result.stdout)["locations"]
+    assert (location["asset_id"], location["owner"]) == ("BILLING-01", "Revenue Cycle")

@@ -134,3 +134,20 @@ def test_file_names_with_message_codes_have_no_names(name: str) -> None:
     """HL7 v2 message types (ORM^O01, ORU, ADT; HL7 v2.5.1 Table 0076) in a file name are codes:
     an all-capitals token of three letters or fewer is never a dictionary name alone."""
     assert detect(name) == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Patient: Zebulon Quagmirewood", ["Zebulon Quagmirewood"]),          # in no dictionary
+    ("Patient name: Zebulon Quagmirewood\nSSN: 123-45-6789", ["Zebulon Quagmirewood"]),
+    ("Pt: Xanthippe Brumblebury", ["Xanthippe Brumblebury"]),
+    ("Guarantor = Quagmirewood, Zebulon", ["Quagmirewood, Zebulon"]),
+    ("name: Blood Pressure", []),                                         # common words
+    ("Name: Chest X-Ray", []),
+    ("Patient: Stable", []),                                              # one word
+    ("PT: Alert And Oriented", []),
+])
+def test_labelled_names(text: str, names: list[str]) -> None:
+    """A form label that names a person (``Patient:``, ``Pt:``, ``Guarantor =``) then two to
+    four capitalised words, one of them a census name or no common English word."""
+    found = [text[s.start:s.end] for s in detect(text) if s.type is PhiType.NAME]
+    assert found == names

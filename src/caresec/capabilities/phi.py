@@ -160,12 +160,14 @@ class PhiCapability:
         from caresec.collect.phi import Limits, inventory_path, load_inventory, save_inventory
         from caresec.collect.phi.names import (
             location_name,
+            name_redactor,
             pseudonymize_locations,
             report_view,
+            unkeyed,
         )
         from caresec.collect.phi.scan import iter_files, scan_sources
         from caresec.errors import StoreError
-        from caresec.phi import DetectorConfig
+        from caresec.phi import DetectorConfig, PhiDetector
 
         org = context.org
         settings, problems = read_settings(org.section(NAME))
@@ -187,6 +189,7 @@ class PhiCapability:
             previous = None
 
         config = DetectorConfig(mrn_patterns=settings.mrn_patterns)
+        redact = name_redactor(PhiDetector(config), key)
         files = sum(1 for _ in iter_files([Path(s.location) for s in listed]))
         workers = settings.workers or (1 if files < PARALLEL_FROM else None)
         context.progress(f"Scanning {files} file(s) and {len(db_urls)} database(s) for ePHI")
@@ -197,9 +200,11 @@ class PhiCapability:
         roots += [loc.location for loc in scanned.sources[len(listed):]]
         inventory = replace(
             pseudonymize_locations(scanned, key=key, config=config, previous=previous,
-                                   roots=roots),
-            sources=tuple((*(replace(s, location=location_name(Path(s.location), org.root))
-                             for s in listed), *scanned.sources[len(listed):])),
+                                   roots=roots, redact=redact),
+            sources=tuple(replace(s, location=redact(n)) for s, n in zip(
+                (*listed, *scanned.sources[len(listed):]),
+                (*(location_name(Path(s.location), org.root) for s in listed),
+                 *(s.location for s in scanned.sources[len(listed):])), strict=True)),
         )
         try:
             save_inventory(store, inventory)
@@ -215,7 +220,9 @@ class PhiCapability:
         return CapabilityResult(
             name=NAME,
             findings=findings,
-            problems=tuple(problems),
+            # a data-source row can name a patient (a folder per MRN): messages quote it
+            problems=tuple(replace(p, file=unkeyed(redact(p.file)),
+                                   message=unkeyed(redact(p.message))) for p in problems),
             summary=summary_lines(data),
             data=data,
             sections=(ReportSection(SECTION_ID, "ePHI inventory and map", html),),

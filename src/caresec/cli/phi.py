@@ -58,6 +58,11 @@ _NOT_TEXT = {"pdf": "PDF file", "zip": "ZIP archive", "docx": "Word document",
              "xlsx": "Excel workbook", "dicom": "DICOM file", "binary": "binary file"}
 
 
+#: Formats ``phi detect`` reads as free text although ``phi scan`` reads them by structure.
+_STRUCTURED = {"hl7": "an HL7 v2 message", "json": "JSON", "ndjson": "NDJSON", "csv": "a CSV table",
+               "tsv": "a TSV table", "eml": "an e-mail"}
+
+
 def find_org(start: Path) -> Path | None:
     """The nearest folder at or above ``start`` holding ``caresec.toml``."""
     here = start.resolve()
@@ -86,12 +91,29 @@ def read_asset_map(path: Path) -> dict[str, tuple[str, str]]:
             for r in rows if r.get("location")}
 
 
-def _linked(location: str, base: Path, mapping: dict[str, tuple[str, str]]) -> DataSource:
+def _linked(location: str, base: Path, mapping: dict[str, tuple[str, str]],
+            folder: Path | None = None) -> DataSource:
+    """The data source for one scanned PATH or URL: the asset of its own row in ``mapping``,
+    else of the deepest mapped folder holding it (mapped paths relative to ``folder``)."""
     for key in (location, str(base)):
         if key in mapping:
             asset, owner = mapping[key]
             return DataSource(location, asset, owner)
-    return DataSource(location)
+    if "://" in location:
+        return DataSource(location)
+    target = base.resolve()
+    best: tuple[int, str, str] | None = None
+    for key, (asset, owner) in mapping.items():
+        if "://" in key:
+            continue
+        mapped = Path(key)
+        if folder is not None and not mapped.is_absolute():
+            mapped = folder / mapped
+        mapped = mapped.resolve()
+        if (target == mapped or mapped in target.parents) and (
+                best is None or len(mapped.parts) > best[0]):
+            best = (len(mapped.parts), asset, owner)
+    return DataSource(location, best[1], best[2]) if best else DataSource(location)
 
 
 def org_mrn_patterns(root: Path) -> list[str]:
@@ -153,7 +175,9 @@ def scan_command(
         "--org", help="Organization folder (key and store); default: the nearest folder with "
                       "caresec.toml above the first PATH or the current folder.")] = None,
     asset_map: Annotated[Path | None, typer.Option(
-        "--asset-map", help="CSV of location,asset_id[,owner] linking paths to assets.")] = None,
+        "--asset-map", help="CSV of location,asset_id[,owner] linking paths to assets "
+                            "(default inside an organization folder: its phi-sources.csv).")
+    ] = None,
     sample_rows: Annotated[int, typer.Option(
         "--sample-rows", help="Rows sampled per database table.")] = 1000,
     workers: Annotated[int, typer.Option("--workers", help="Processes (0 = one per CPU).")] = 0,
@@ -196,8 +220,12 @@ def scan_command(
     if root is None:
         typer.echo("note: no organization folder found; pseudonyms are valid for this run only "
                    "and the inventory is not saved.", err=True)
-    mapping = read_asset_map(asset_map) if asset_map else {}
-    sources = [_linked(str(p), p, mapping) for p in paths]
+    # without --asset-map, a scan inside the organization links paths as its audit does
+    org_sources = root / "phi-sources.csv" if root is not None else None
+    mapping, mapped_from = ({}, None) if not asset_map else (read_asset_map(asset_map), None)
+    if not asset_map and org_sources is not None and org_sources.is_file():
+        mapping, mapped_from = read_asset_map(org_sources), root
+    sources = [_linked(str(p), p, mapping, mapped_from) for p in paths]
     dbs = [_linked(u, Path(u), mapping) for u in db or []]
     store = inventory_path(root) if root else None
     previous = load_inventory(store) if store else None
@@ -252,6 +280,10 @@ def detect_command(
     if kind in _NOT_TEXT:
         raise InputError(str(file), "", f"is a {_NOT_TEXT[kind]}, not text; "
                          "`caresec phi scan` reads it")
+    if kind in _STRUCTURED:
+        typer.echo(f"note: {file} is {_STRUCTURED[kind]}; `phi detect` reads it as free text, "
+                   "`caresec phi scan` reads its fields (names, ids and dates by field).",
+                   err=True)
     text = decode_text(data)
     spans = detect_spans(text)
     if as_json:

@@ -133,7 +133,7 @@ def _offline_tld() -> tldextract.TLDExtract:
 _NAME_LABEL = (
     r"(?i:(?<![A-Za-z])(?:(?:patient|pt|member|subscriber|insured|guarantor|client|resident)"
     r"(?:'s)?[ \t]+(?:full[ \t]+|legal[ \t]+)?name|full[ \t]+name|legal[ \t]+name|"
-    r"patient|guardian|next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person|"
+    r"patient|pt|guardian|next[ \t]+of[ \t]+kin|emergency[ \t]+contact|contact[ \t]+person|"
     r"spouse|mother|father|parent|insured|subscriber|guarantor|name|"
     r"(?:attending|referring|ordering|primary[ \t]+care)(?:[ \t]+(?:physician|provider|md))?|"
     r"pcp|physician|provider))[ \t]*[:=][ \t]*"

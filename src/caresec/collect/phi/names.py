@@ -22,7 +22,9 @@ from caresec.phi import DetectorConfig, PhiDetector
 _NAME_SEPARATORS = re.compile(r"[^0-9A-Za-z@.+()]")
 _NAME_SEPARATORS_BUT_HYPHEN = re.compile(r"[^0-9A-Za-z@.+()-]|(?<![0-9])-|-(?![0-9])")
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+){1,2}\b")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]+\b|\b[A-Z]{4,}\b")
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{8,10}(?![0-9])")
+_BIRTH = re.compile(r"(?i)(?<![a-z])(?:dob|birth|born|bday)(?![a-z])")
 _KEYED = re.compile(r"\[([a-z0-9 ]+):p:[0-9a-f]+\]")
 
 
@@ -38,16 +40,54 @@ def location_name(path: Path, root: Path | None) -> str:
 
 
 def _unknown_word_pairs(text: str) -> list[Span]:
-    """Two or three capitalised words, none of them an English word, a clinical term or a
-    place (``Zebulon Quagmirewood``): in a file name that is most likely a person's name."""
+    """Runs of two or more capitalised words, each a census name or no English word, clinical
+    term or place, and one at least no English word (``Zebulon Quagmirewood``, ``SMITH
+    Zebulon``, ``John Smith``, also inside ``Patient Zebulon Quagmirewood``; not ``New
+    Sample``): in a file name that is most likely a person's name."""
     from caresec.phi.lexicon import lexicon
 
     lex = lexicon()
     out: list[Span] = []
-    for match in _CAPITALISED.finditer(text):
-        words = match.group().lower().split()
-        if not any(lex.is_common(w) or w in lex.places or w in lex.place_heads for w in words):
-            out.append(Span(match.start(), match.end(), PhiType.NAME, 0.5, "name-file"))
+    run: list[re.Match[str]] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            out.append(Span(run[0].start(), run[-1].end(), PhiType.NAME, 0.5, "name-file"))
+        run.clear()
+
+    def close_run() -> None:
+        if any(not lex.is_common(w.group().lower()) for w in run):
+            close()
+        run.clear()
+
+    previous_end = -1
+    for word in _CAPITALISED_WORD.finditer(text):
+        low = word.group().lower()
+        place = low in lex.places or low in lex.place_heads
+        namelike = lex.is_frequent_name(low) or not (lex.is_common(low) or place)
+        if not namelike or (run and text[previous_end:word.start()].strip()):
+            close_run()
+        if namelike:
+            run.append(word)
+        previous_end = word.end()
+    close_run()
+    return out
+
+
+def _file_name_numbers(text: str, birth: bool) -> list[Span]:
+    """Digit runs a file name is keyed by: 9 digits that are a valid SSN, 10 that are a
+    plausible phone number, and (after ``DOB``/``birth``) dates, ``19510203`` included."""
+    from caresec.phi.checks import phone_plausible, ssn_valid
+
+    out: list[Span] = []
+    for match in _DIGIT_RUN.finditer(text):
+        digits = match.group()
+        if len(digits) == 9 and ssn_valid(digits):
+            out.append(Span(match.start(), match.end(), PhiType.SSN, 0.5, "ssn-file"))
+        elif len(digits) == 10 and phone_plausible(digits):
+            out.append(Span(match.start(), match.end(), PhiType.PHONE, 0.5, "phone-file"))
+        elif birth and len(digits) == 8 and digits[:2] in ("19", "20"):
+            out.append(Span(match.start(), match.end(), PhiType.DATE, 0.5, "date-file"))
     return out
 
 
@@ -85,7 +125,8 @@ def name_redactor(detector: PhiDetector, key: bytes) -> Callable[[str], str]:
         found = [span for variant in {text, stem}
                  for span in (*detector.detect(_NAME_SEPARATORS.sub(" ", variant)),
                               *detector.detect(_NAME_SEPARATORS_BUT_HYPHEN.sub(" ", variant)),
-                              *_unknown_word_pairs(_NAME_SEPARATORS.sub(" ", variant)))
+                              *_unknown_word_pairs(_NAME_SEPARATORS.sub(" ", variant)),
+                              *_file_name_numbers(variant, False))
                  if not _lone_lower_case_name(variant, span)]
         kept: list[Span] = []
         for span in sorted(found, key=lambda s: (s.start - s.end, s.start)):
@@ -96,7 +137,15 @@ def name_redactor(detector: PhiDetector, key: bytes) -> Callable[[str], str]:
     def part(text: str) -> str:
         if text not in cache:
             found = spans(text)
-            if not any(s.type.keys_person for s in found):
+            birth = bool(_BIRTH.search(text)) or any(s.type.keys_person for s in found)
+            if birth:  # a date beside "DOB" or a person's name is a birth date
+                found = [s for s in found if s.type is not PhiType.DATE]
+                dated = [*detector.detect(_NAME_SEPARATORS_BUT_HYPHEN.sub(" ", text)),
+                         *_file_name_numbers(text, True)]
+                found += [s for s in dated if s.type is PhiType.DATE and all(
+                    s.end <= k.start or s.start >= k.end for k in found)]
+            if not any(s.type.keys_person for s in found) and not (
+                    birth and any(s.type is PhiType.DATE for s in found)):
                 cache[text] = text
             else:
                 out = text
@@ -162,12 +211,15 @@ def _under(name: str, roots: Sequence[str]) -> bool:
                for r in roots)
 
 
+def unkeyed(text: str) -> str:
+    """``text`` with keyed pseudonyms replaced by their type (``[mrn:p:…]`` → ``[mrn]``)."""
+    return _KEYED.sub(r"[\1]", text)
+
+
 def report_view(inventory: PhiInventory) -> PhiInventory:
     """The inventory as reports and the terminal may show it: pseudonyms in names replaced by
     the type (``[mrn:p:…]`` → ``[mrn]``), no examples, no digests."""
-
-    def unkey(text: str) -> str:
-        return _KEYED.sub(r"[\1]", text)
+    unkey = unkeyed
 
     return replace(
         inventory,
@@ -218,4 +270,4 @@ def _delta(old: PhiLocation, new: PhiLocation) -> str:
 
 
 __all__ = ["changes_since", "location_name", "name_redactor", "pseudonymize_locations",
-           "report_view"]
+           "report_view", "unkeyed"]
