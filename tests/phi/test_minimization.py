@@ -205,3 +205,16 @@ def test_scan_inside_the_org_links_assets_from_its_phi_sources(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     [location] = json.loads(result.stdout)["locations"]
     assert (location["asset_id"], location["owner"]) == ("BILLING-01", "Revenue Cycle")
+
+
+def test_problem_messages_quoting_a_location_are_pseudonymized(tmp_path: Path) -> None:
+    """The overlap warning quotes both sources: a folder named after a patient is shown as
+    ``[name] [ssn]`` there too."""
+    folder = tmp_path / "Zebulon Quagmirewood 123-45-6789"
+    folder.mkdir()
+    (folder / "a.txt").write_text("SSN 123-45-6789\n")
+    result = CliRunner().invoke(app, ["scan", str(tmp_path), str(folder), "--no-save",
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "overlaps the data source" in result.stdout
+    assert "Quagmirewood" not in result.output and "123-45-6789" not in result.output

@@ -103,9 +103,12 @@ def name_redactor(detector: PhiDetector, key: bytes) -> Callable[[str], str]:
 
     Each part of the name (between ``/``, ``!`` and ``#``) is given to the detector with
     separators read as spaces (``discharge-summary-RCH0004712.txt`` →
-    ``discharge summary RCH0004712 txt``); when it holds an identifier of a person-keying type
+    ``discharge summary RCH0004712 txt``), with and without its extension, and to file-name
+    rules (:func:`_unknown_word_pairs`: ``Zebulon_Quagmirewood``; :func:`_file_name_numbers`:
+    bare SSNs and phone numbers). When a part holds an identifier of a person-keying type
     (:attr:`PhiType.keys_person`: name, SSN, MRN, member or account number, e-mail, phone),
-    that identifier and any other identifier in the same part are replaced.
+    that identifier and any other identifier in the same part are replaced, dates (also
+    ``19510203``) included; a date beside ``DOB``/``birth`` is replaced on its own.
 
     Args:
         detector: the detector, with the organization's MRN formats.
@@ -174,7 +177,7 @@ def pseudonymize_locations(
     redact: Callable[[str], str] | None = None,
 ) -> PhiInventory:
     """The inventory as it may be saved: identifiers in location names, example places
-    (a JSON key that is an MRN: ``/RCH0004712/ssn``) and problem file names replaced
+    (a JSON key that is an MRN: ``/RCH0004712/ssn``) and problems (file and message) replaced
     (:func:`name_redactor`), each location's change set against ``previous``.
 
     Args:
@@ -203,7 +206,8 @@ def pseudonymize_locations(
     current.sort(key=lambda loc: (loc.change is Change.REMOVED, loc.sensitivity.rank,
                                   -loc.total, loc.location))
     return replace(scanned, locations=tuple(current),
-                   problems=tuple(replace(p, file=redact(p.file)) for p in scanned.problems))
+                   problems=tuple(replace(p, file=redact(p.file), message=redact(p.message))
+                                  for p in scanned.problems))
 
 
 def _under(name: str, roots: Sequence[str]) -> bool:
@@ -225,7 +229,8 @@ def report_view(inventory: PhiInventory) -> PhiInventory:
         inventory,
         locations=tuple(replace(loc, location=unkey(loc.location), examples=(), digest="")
                         for loc in inventory.locations),
-        problems=tuple(replace(p, file=unkey(p.file)) for p in inventory.problems),
+        problems=tuple(replace(p, file=unkey(p.file), message=unkey(p.message))
+                       for p in inventory.problems),
     )
 
 
