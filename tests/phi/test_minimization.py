@@ -218,3 +218,20 @@ def test_problem_messages_quoting_a_location_are_pseudonymized(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "overlaps the data source" in result.stdout
     assert "Quagmirewood" not in result.output and "123-45-6789" not in result.output
+
+
+def test_scanned_root_named_after_a_patient_is_not_stored(tmp_path: Path) -> None:
+    """The inventory's ``sources`` (the scanned roots) go through the same redaction as the
+    locations: a root folder named after a patient is ``[name] [ssn]`` in --json and store."""
+    org = tmp_path / "org"
+    root = org / "Zebulon Quagmirewood 123-45-6789"
+    root.mkdir(parents=True)
+    (org / "caresec.toml").write_text("[organization]\nname = 'Test'\n")
+    (root / "a.txt").write_text("SSN 123-45-6789\n")
+    result = CliRunner().invoke(app, ["scan", str(root), "--org", str(org), "--json",
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert [s["location"] for s in json.loads(result.stdout)["sources"]] == ["[name] [ssn]"]
+    stored = (org / ".caresec" / "phi-inventory.json").read_text()
+    for text in (result.output, stored):
+        assert "Quagmirewood" not in text and "123-45-6789" not in text

@@ -198,14 +198,10 @@ class PhiCapability:
                                config=config, workers=workers, warn_overlaps=False)
         roots = [location_name(Path(s.location), org.root) for s in listed]
         roots += [loc.location for loc in scanned.sources[len(listed):]]
-        inventory = replace(
-            pseudonymize_locations(scanned, key=key, config=config, previous=previous,
-                                   roots=roots, redact=redact),
-            sources=tuple(replace(s, location=redact(n)) for s, n in zip(
-                (*listed, *scanned.sources[len(listed):]),
-                (*(location_name(Path(s.location), org.root) for s in listed),
-                 *(s.location for s in scanned.sources[len(listed):])), strict=True)),
-        )
+        inventory = pseudonymize_locations(
+            replace(scanned, sources=tuple(replace(s, location=name) for s, name in zip(
+                scanned.sources, roots, strict=True))),
+            key=key, config=config, previous=previous, roots=roots, redact=redact)
         try:
             save_inventory(store, inventory)
         except StoreError as exc:

@@ -12,7 +12,7 @@ import re
 import stat
 import sys
 import tomllib
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -245,6 +245,8 @@ def scan_command(
                                workers=workers or None)
     roots = [location_name(p, root) for p in paths]
     roots += [s.location for s in scanned.sources[len(paths):]]
+    scanned = replace(scanned, sources=tuple(
+        replace(s, location=name) for s, name in zip(scanned.sources, roots, strict=True)))
     redact = name_redactor(PhiDetector(config), key)
     inventory = pseudonymize_locations(scanned, key=key, previous=previous, roots=roots,
                                        redact=redact)

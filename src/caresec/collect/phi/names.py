@@ -177,7 +177,8 @@ def pseudonymize_locations(
     redact: Callable[[str], str] | None = None,
 ) -> PhiInventory:
     """The inventory as it may be saved: identifiers in location names, example places
-    (a JSON key that is an MRN: ``/RCH0004712/ssn``) and problems (file and message) replaced
+    (a JSON key that is an MRN: ``/RCH0004712/ssn``), problems (file and message) and the
+    scanned sources replaced
     (:func:`name_redactor`), each location's change set against ``previous``.
 
     Args:
@@ -207,7 +208,9 @@ def pseudonymize_locations(
                                   -loc.total, loc.location))
     return replace(scanned, locations=tuple(current),
                    problems=tuple(replace(p, file=redact(p.file), message=redact(p.message))
-                                  for p in scanned.problems))
+                                  for p in scanned.problems),
+                   sources=tuple(replace(s, location=redact(s.location))
+                                 for s in scanned.sources))
 
 
 def _under(name: str, roots: Sequence[str]) -> bool:
@@ -231,6 +234,7 @@ def report_view(inventory: PhiInventory) -> PhiInventory:
                         for loc in inventory.locations),
         problems=tuple(replace(p, file=unkey(p.file), message=unkey(p.message))
                        for p in inventory.problems),
+        sources=tuple(replace(s, location=unkey(s.location)) for s in inventory.sources),
     )
 
 
